@@ -1,0 +1,182 @@
+"""Strict readers for the evidence base's CSV and YAML files.
+
+They never guess: a file that is not clean UTF-8 text, a row with the wrong number of fields,
+an unbalanced quote, a YAML alias or a duplicate key is reported as a `Problem` naming the file,
+row and column, instead of being silently repaired (pandas, for one, shifts columns when the first
+data row has an extra field). Everything is read as text; the loader converts types afterwards
+against the data dictionary.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import yaml
+
+# Large enough for any real abstract-length field, small enough that a runaway field
+# (an unbalanced quote swallowing the rest of the file) is caught quickly.
+MAX_FIELD_CHARS = 20_000
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_YAML_DEPTH = 20
+MAX_YAML_NODES = 50_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data, located as precisely as the file allows."""
+
+    file: str
+    row: int | None  # 1-based data row (the header is row 0); None for whole-file problems
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        shown = self.value if len(self.value) <= 80 else self.value[:77] + "..."
+        value = f", value '{shown}'" if self.value != "" else ""
+        return f"{where}{value}: {self.message}"
+
+
+def decode_text(raw: bytes, name: str) -> tuple[str | None, list[Problem]]:
+    """Decode bytes as UTF-8 (an optional BOM is allowed); anything else is a problem."""
+    if len(raw) > MAX_FILE_BYTES:
+        size_mb = len(raw) / 1024 / 1024
+        return None, [Problem(name, None, "", "", f"file is {size_mb:.0f} MB; the limit is 50 MB")]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        msg = "file is UTF-16; save it as UTF-8"
+        return None, [Problem(name, None, "", "", msg)]
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        return None, [Problem(name, None, "", "", f"contains a NUL byte (line {line}); is it a binary file?")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        bad = raw[err.start : err.start + 1].hex()
+        msg = f"is not UTF-8 text (byte 0x{bad} on line {line}); save it as UTF-8"
+        return None, [Problem(name, None, "", "", msg)]
+    return text, []
+
+
+def read_csv_text(text: str, name: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
+    """Parse CSV text into a header and (row number, fields) pairs, reporting every malformed row."""
+    problems: list[Problem] = []
+    if not text.strip():
+        return [], [], [Problem(name, None, "", "", "file is empty; it needs at least a header row")]
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            header = next(reader)
+        except csv.Error as err:
+            return [], [], [Problem(name, 0, "", "", f"header cannot be read: {err}")]
+        header = [h.strip() for h in header]
+        seen: set[str] = set()
+        for col in header:
+            if col == "":
+                problems.append(Problem(name, 0, "", "", "header has an empty column name"))
+            elif col in seen:
+                problems.append(Problem(name, 0, col, col, "column name appears twice in the header"))
+            seen.add(col)
+        rows: list[tuple[int, list[str]]] = []
+        row_no = 0
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                msg = f"row cannot be read (near line {reader.line_num}): {err}; check for an unbalanced quote"
+                problems.append(Problem(name, row_no + 1, "", "", msg))
+                break
+            row_no += 1
+            if not fields or all(f == "" for f in fields):
+                continue  # blank lines carry no data
+            if len(fields) != len(header):
+                shown = ",".join(fields)
+                msg = f"has {len(fields)} fields but the header has {len(header)}"
+                problems.append(Problem(name, row_no, "", shown, msg))
+                continue
+            rows.append((row_no, fields))
+        return header, rows, problems
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+class _StrictYamlLoader(yaml.BaseLoader):
+    """A safe YAML loader for plain data.
+
+    Every scalar stays a string (no YAML 1.1 surprises such as NO -> False, 0012345 -> octal,
+    1:20 -> 80); the dictionary converts types. Anchors, aliases and merge keys are refused
+    (they are how "billion laughs" and merge-key bombs expand), as are duplicate keys and
+    nesting deeper than MAX_YAML_DEPTH.
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError("while reading", None, "aliases (*name) are not allowed", event.start_mark)
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise yaml.MarkedYAMLError("while reading", None, "anchors (&name) are not allowed", event.start_mark)
+        self._depth = getattr(self, "_depth", 0) + 1
+        self._nodes = getattr(self, "_nodes", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    "while reading", None, f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark
+                )
+            if self._nodes > MAX_YAML_NODES:
+                raise yaml.MarkedYAMLError(
+                    "while reading", None, f"more than {MAX_YAML_NODES} values", event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            key = key_node.value
+            if key_node.tag == "tag:yaml.org,2002:merge" or key == "<<":
+                raise yaml.MarkedYAMLError(
+                    "while reading", None, "merge keys (<<) are not allowed", key_node.start_mark
+                )
+            if not isinstance(key, str):
+                raise yaml.MarkedYAMLError("while reading", None, "keys must be text", key_node.start_mark)
+            if key in seen:
+                raise yaml.MarkedYAMLError("while reading", None, f"key '{key}' appears twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml_text(text: str, name: str) -> tuple[object, list[Problem]]:
+    """Parse one YAML document into plain lists, dicts and strings."""
+    if not text.strip():
+        return None, [Problem(name, None, "", "", "file is empty")]
+    loader = _StrictYamlLoader(text)
+    try:
+        if not loader.check_node():
+            return None, [Problem(name, None, "", "", "file is empty")]
+        node = loader.get_node()
+        if loader.check_node():
+            return None, [Problem(name, None, "", "", "holds more than one YAML document (---); use one")]
+        return loader.construct_document(node), []
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = f"line {mark.line + 1}: " if mark else ""
+        return None, [Problem(name, None, "", "", f"{line}{err.problem or err.context}")]
+    except yaml.YAMLError as err:
+        return None, [Problem(name, None, "", "", f"is not valid YAML: {err}")]
+    except RecursionError:
+        return None, [Problem(name, None, "", "", "is nested too deeply to read")]
+    finally:
+        loader.dispose()

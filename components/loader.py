@@ -1,0 +1,405 @@
+"""The one loader of the evidence base: read, validate, type and index every file in data/.
+
+`load_evidence()` reads the files named in `data/dictionary.yaml`, checks them against the
+dictionary and the vocabularies, and returns an immutable `Evidence` bundle, or raises
+`EvidenceError` carrying one `Problem` per thing wrong (file, row, column, value). The same path
+serves an uploaded dataset: `build_evidence()` takes the files as bytes.
+
+Derived columns (cohort, design rank, benefit of each outcome, search text) are computed here once
+per load, so pages never recompute them on a rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from components.files import Problem, decode_text, read_csv_text, read_yaml_text
+from components.validation import convert_table
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DICTIONARY_FILE = "dictionary.yaml"
+TABLES = (
+    "studies",
+    "outcomes",
+    "mechanisms",
+    "adverse_events",
+    "registered_trials",
+    "claims",
+    "meta_analyses",
+)
+VOCABULARIES = ("conditions", "targets", "benefits", "measures", "cell_sources", "donors", "routes", "designs")
+SEARCHABLE = (
+    "study_id",
+    "title",
+    "authors",
+    "journal",
+    "summary",
+    "population",
+    "pmid",
+    "doi",
+    "registry_id",
+    "country",
+)
+
+
+class EvidenceError(Exception):
+    """The data failed validation; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the data:\n" + "\n".join(str(p) for p in problems[:20]))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The validated evidence base. Treat every frame as read-only: it is shared by all sessions."""
+
+    studies: pd.DataFrame
+    outcomes: pd.DataFrame
+    mechanisms: pd.DataFrame
+    adverse_events: pd.DataFrame
+    registered_trials: pd.DataFrame
+    claims: pd.DataFrame
+    meta_analyses: pd.DataFrame
+    vocab: dict[str, pd.DataFrame]
+    dictionary: dict
+    version: dict
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def label(self, vocabulary: str, item_id: str) -> str:
+        """The human label of a vocabulary id ('' stays '', unknown ids show as themselves)."""
+        if not item_id:
+            return ""
+        return self.labels.get(vocabulary, {}).get(item_id, item_id)
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+
+
+def read_dictionary(data_dir: Path = DATA_DIR) -> dict:
+    """The data dictionary. It ships with the code, so a broken one is a programming error."""
+    raw = (data_dir / DICTIONARY_FILE).read_bytes()
+    text, problems = decode_text(raw, DICTIONARY_FILE)
+    if problems:
+        raise EvidenceError(problems)
+    dictionary, problems = read_yaml_text(text or "", DICTIONARY_FILE)
+    if problems:
+        raise EvidenceError(problems)
+    return dictionary  # type: ignore[return-value]
+
+
+def dataset_files(dictionary: dict) -> list[str]:
+    """Every file a dataset consists of, relative to its folder."""
+    names = [dictionary["version_file"]]
+    names += [spec["file"] for spec in dictionary["vocabularies"].values()]
+    names += [spec["file"] for spec in dictionary["tables"].values()]
+    return names
+
+
+def read_data_dir(data_dir: Path, dictionary: dict) -> dict[str, bytes]:
+    """Read the dataset's files as bytes; missing files are simply absent from the result."""
+    files = {}
+    for name in dataset_files(dictionary):
+        path = data_dir / name
+        if path.is_file():
+            files[name] = path.read_bytes()
+    return files
+
+
+def load_evidence(data_dir: Path = DATA_DIR) -> Evidence:
+    """Load and validate the dataset in `data_dir` (the shipped data by default)."""
+    dictionary = read_dictionary(DATA_DIR)
+    return build_evidence(read_data_dir(Path(data_dir), dictionary), dictionary)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building and validating
+
+
+def _vocabulary_frame(name: str, spec: dict, raw: bytes | None) -> tuple[pd.DataFrame, pd.Series, list[Problem]]:
+    file = spec["file"]
+    columns = list(spec["fields"])
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    if raw is None:
+        return empty, pd.Series(dtype="int64"), [Problem(file, None, "", "", "file is missing")]
+    text, problems = decode_text(raw, file)
+    if problems:
+        return empty, pd.Series(dtype="int64"), problems
+    data, problems = read_yaml_text(text or "", file)
+    if problems:
+        return empty, pd.Series(dtype="int64"), problems
+    if not isinstance(data, list):
+        return empty, pd.Series(dtype="int64"), [Problem(file, None, "", "", "must be a list of entries (- id: ...)")]
+    rows, numbers = [], []
+    for i, entry in enumerate(data, start=1):
+        if not isinstance(entry, dict):
+            problems.append(Problem(file, i, "", str(entry)[:80], "entry must be a mapping of field: value"))
+            continue
+        row = {}
+        for key, value in entry.items():
+            if key not in spec["fields"]:
+                shown = value if isinstance(value, str) else str(value)[:80]
+                problems.append(Problem(file, i, key, shown, "field is not in the data dictionary (check quoting)"))
+                continue
+            if not isinstance(value, str):
+                problems.append(Problem(file, i, key, str(value)[:80], "must be a single text value"))
+                value = ""
+            row[key] = value.strip()
+        rows.append(row)
+        numbers.append(i)
+    frame = pd.DataFrame(rows, dtype="object").fillna("") if rows else empty
+    for col, col_spec in spec["fields"].items():
+        # Optional fields may be left out of a YAML entry altogether.
+        if col not in frame.columns and not col_spec.get("required"):
+            frame[col] = ""
+    return frame, pd.Series(numbers, dtype="int64"), problems
+
+
+def _table_frame(spec: dict, raw: bytes | None) -> tuple[pd.DataFrame, pd.Series, list[Problem]]:
+    file = spec["file"]
+    columns = list(spec["columns"])
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    if raw is None:
+        return empty, pd.Series(dtype="int64"), [Problem(file, None, "", "", "file is missing")]
+    text, problems = decode_text(raw, file)
+    if problems:
+        return empty, pd.Series(dtype="int64"), problems
+    header, rows, problems = read_csv_text(text or "", file)
+    if not header:
+        return empty, pd.Series(dtype="int64"), problems
+    if any(p.row == 0 and "twice" in p.message for p in problems):
+        return empty, pd.Series(dtype="int64"), problems
+    numbers = pd.Series([n for n, _ in rows], dtype="int64")
+    frame = pd.DataFrame([f for _, f in rows], columns=header, dtype="object")
+    frame = frame.apply(lambda col: col.str.strip()) if len(frame) else frame
+    return frame.reset_index(drop=True), numbers, problems
+
+
+def _duplicate_keys(frame: pd.DataFrame, key: list[str], numbers: pd.Series, file: str) -> list[Problem]:
+    present = [k for k in key if k in frame.columns]
+    if len(present) != len(key) or frame.empty:
+        return []
+    keyframe = frame[key].astype(str)
+    dup = keyframe.duplicated(keep="first").to_numpy()
+    problems = []
+    for i in dup.nonzero()[0][:25]:
+        value = " / ".join(keyframe.iloc[i])
+        label = "+".join(key)
+        problems.append(Problem(file, int(numbers.iat[i]), label, value, "duplicate key: an earlier row has the same"))
+    return problems
+
+
+def _reference_problems(
+    frame: pd.DataFrame, column: str, valid: set[str], numbers: pd.Series, file: str, target: str
+) -> list[Problem]:
+    values = frame[column]
+    bad = (values != "") & ~values.isin(valid)
+    return [
+        Problem(file, int(numbers.iat[i]), column, str(values.iat[i]), f"does not match any {target}")
+        for i in bad.to_numpy().nonzero()[0][:25]
+    ]
+
+
+def build_evidence(files: Mapping[str, bytes], dictionary: dict) -> Evidence:
+    """Validate a dataset given as {relative file name: bytes}; raise EvidenceError on any problem."""
+    problems: list[Problem] = []
+
+    # 1. Vocabularies: ids first (they are needed to check everything else), then their fields.
+    vocab_frames, vocab_numbers = {}, {}
+    for name, spec in dictionary["vocabularies"].items():
+        frame, numbers, vocab_problems = _vocabulary_frame(name, spec, files.get(spec["file"]))
+        problems += vocab_problems
+        vocab_frames[name], vocab_numbers[name] = frame, numbers
+    vocab_ids = {name: set(frame["id"]) if "id" in frame else set() for name, frame in vocab_frames.items()}
+    for name, spec in dictionary["vocabularies"].items():
+        frame = vocab_frames[name]
+        converted, col_problems = convert_table(
+            frame,
+            spec["fields"],
+            file=spec["file"],
+            row_numbers=vocab_numbers[name],
+            vocabularies=vocab_ids,
+        )
+        problems += col_problems
+        problems += _duplicate_keys(converted, ["id"], vocab_numbers[name], spec["file"])
+        for col, col_spec in spec["fields"].items():
+            if col_spec.get("type") == "ref" and not converted.empty:
+                ref_vocab = col_spec["references"].split(".")[0]
+                problems += _reference_problems(
+                    converted, col, vocab_ids[ref_vocab], vocab_numbers[name], spec["file"], f"id in {ref_vocab}"
+                )
+        vocab_frames[name] = converted
+
+    # 2. Version file.
+    version_file = dictionary["version_file"]
+    version: dict = {}
+    if version_file not in files:
+        problems.append(Problem(version_file, None, "", "", "file is missing"))
+    else:
+        text, file_problems = decode_text(files[version_file], version_file)
+        data, yaml_problems = (None, []) if file_problems else read_yaml_text(text or "", version_file)
+        problems += file_problems + yaml_problems
+        if isinstance(data, dict) and isinstance(data.get("version"), str):
+            version = data
+        elif not (file_problems or yaml_problems):
+            problems.append(Problem(version_file, None, "version", "", "must be a mapping with a 'version' value"))
+
+    # 3. Tables.
+    tables, numbers_of = {}, {}
+    for name, spec in dictionary["tables"].items():
+        frame, numbers, table_problems = _table_frame(spec, files.get(spec["file"]))
+        problems += table_problems
+        converted, col_problems = convert_table(
+            frame, spec["columns"], file=spec["file"], row_numbers=numbers, vocabularies=vocab_ids
+        )
+        problems += col_problems
+        problems += _duplicate_keys(converted, spec["key"], numbers, spec["file"])
+        tables[name], numbers_of[name] = converted, numbers
+
+    # 4. References between tables.
+    for name, spec in dictionary["tables"].items():
+        for col, col_spec in spec["columns"].items():
+            if col_spec.get("type") != "ref":
+                continue
+            ref_table, ref_col = col_spec["references"].split(".")
+            valid = set(tables[ref_table][ref_col])
+            problems += _reference_problems(
+                tables[name], col, valid, numbers_of[name], spec["file"], f"{ref_col} in {ref_table}"
+            )
+
+    # 5. Domain rules that span columns.
+    problems += _domain_problems(tables, numbers_of, vocab_frames, dictionary)
+
+    if problems:
+        raise EvidenceError(problems)
+    return _assemble(tables, vocab_frames, dictionary, version)
+
+
+def _domain_problems(tables, numbers_of, vocab_frames, dictionary) -> list[Problem]:
+    problems: list[Problem] = []
+    studies, s_num = tables["studies"], numbers_of["studies"]
+    s_file = dictionary["tables"]["studies"]["file"]
+    controlled = set(vocab_frames["designs"].loc[vocab_frames["designs"]["controlled"] == "true", "id"])
+
+    for i in range(len(studies)):
+        row = studies.iloc[i]
+        n = int(s_num.iat[i])
+        if row["pmid"] == "" and row["doi"] == "":
+            problems.append(Problem(s_file, n, "pmid", "", "a study needs a PMID or a DOI"))
+        if row["design"] in controlled and pd.isna(row["n_control"]):
+            problems.append(Problem(s_file, n, "n_control", "", f"a {row['design']} study needs its control size"))
+        if row["parent_study_id"] == row["study_id"] and row["study_id"]:
+            problems.append(
+                Problem(s_file, n, "parent_study_id", row["parent_study_id"], "a study cannot be its own parent")
+            )
+
+    # Parent chains must end (no cycles).
+    parents = dict(zip(studies["study_id"], studies["parent_study_id"], strict=False))
+    for i, sid in enumerate(studies["study_id"]):
+        seen, cur = {sid}, parents.get(sid, "")
+        while cur:
+            if cur in seen:
+                problems.append(
+                    Problem(s_file, int(s_num.iat[i]), "parent_study_id", parents[sid], "parent links form a loop")
+                )
+                break
+            seen.add(cur)
+            cur = parents.get(cur, "")
+
+    for col in ("pmid", "doi"):
+        values = studies[col].str.lower()
+        dup = (values != "") & values.duplicated(keep="first")
+        for i in dup.to_numpy().nonzero()[0]:
+            problems.append(
+                Problem(
+                    s_file,
+                    int(s_num.iat[i]),
+                    col,
+                    studies[col].iat[i],
+                    "another study has the same; is it entered twice?",
+                )
+            )
+
+    outcomes, o_num = tables["outcomes"], numbers_of["outcomes"]
+    o_file = dictionary["tables"]["outcomes"]["file"]
+    checks = [
+        ("responders", "n", "is more than n"),
+        ("control_responders", "control_n", "is more than control_n"),
+        ("change_ci_low", "change_ci_high", "is above change_ci_high"),
+    ]
+    for low, high, message in checks:
+        bad = (outcomes[low].astype("float64") > outcomes[high].astype("float64")).fillna(False).to_numpy()
+        for i in bad.nonzero()[0][:25]:
+            problems.append(Problem(o_file, int(o_num.iat[i]), low, str(outcomes[low].iat[i]), message))
+    return problems
+
+
+def _cohort_ids(studies: pd.DataFrame) -> pd.Series:
+    parents = dict(zip(studies["study_id"], studies["parent_study_id"], strict=False))
+
+    def root(sid: str) -> str:
+        while parents.get(sid):
+            sid = parents[sid]
+        return sid
+
+    return studies["study_id"].map(root)
+
+
+def _assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict) -> Evidence:
+    vocab = {name: frame.set_index("id", drop=False) for name, frame in vocab_frames.items()}
+    labels = {name: dict(zip(frame["id"], frame["label"], strict=False)) for name, frame in vocab_frames.items()}
+
+    conditions = vocab["conditions"]
+    designs = vocab["designs"]
+    measures = vocab["measures"]
+    sources = vocab["cell_sources"]
+
+    studies = tables["studies"].copy()
+    studies["condition_group"] = studies["condition"].map(
+        lambda c: conditions["parent"].get(c) or c if c in conditions.index else c
+    )
+    studies["design_rank"] = studies["design"].map(designs["rank"].astype("int64")).astype("Int64")
+    studies["controlled"] = studies["design"].map(designs["controlled"] == "true").fillna(False).astype(bool)
+    studies["product"] = studies["cell_source"].map(sources["product"]).fillna("")
+    studies["cohort_id"] = _cohort_ids(studies)
+    if len(studies):
+        studies["search_text"] = studies[list(SEARCHABLE)].astype(str).agg(" ".join, axis=1).str.lower()
+    else:
+        studies["search_text"] = pd.Series(dtype="object")
+    studies = studies.set_index("study_id", drop=False)
+    studies.index.name = None
+
+    condition_of = studies["condition"]
+    outcomes = tables["outcomes"].copy()
+    outcomes["benefit"] = outcomes["measure"].map(measures["benefit"]).fillna("")
+    outcomes["lower_is_better"] = outcomes["measure"].map(measures["lower_is_better"] == "true").fillna(False)
+    outcomes["measure_kind"] = outcomes["measure"].map(measures["kind"]).fillna("")
+    outcomes["condition"] = outcomes["study_id"].map(condition_of).fillna("")
+
+    extra = {}
+    for name in ("mechanisms", "adverse_events"):
+        frame = tables[name].copy()
+        frame["condition"] = frame["study_id"].map(condition_of).fillna("")
+        extra[name] = frame
+
+    return Evidence(
+        studies=studies,
+        outcomes=outcomes,
+        mechanisms=extra["mechanisms"],
+        adverse_events=extra["adverse_events"],
+        registered_trials=tables["registered_trials"],
+        claims=tables["claims"],
+        meta_analyses=tables["meta_analyses"],
+        vocab=vocab,
+        dictionary=dictionary,
+        version=version,
+        labels=labels,
+    )

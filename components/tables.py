@@ -1,0 +1,55 @@
+"""Tables as users see them: labels instead of ids, links to sources, readable column names.
+
+The same frame is shown on screen and offered for download, so a download holds exactly the
+rows and columns shown.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from components.links import doi_url, pubmed_url, registry_url, safe_https
+from components.loader import Evidence
+
+
+def study_label(row: pd.Series) -> str:
+    """'Liang J et al. 2010' from the authors and year."""
+    authors = str(row["authors"])
+    first = authors.split(";")[0].split(",")[0].strip()
+    several = ";" in authors or "," in authors or "et al" in authors
+    year = "" if pd.isna(row["year"]) else f" {int(row['year'])}"
+    return f"{first}{' et al.' if several and 'et al' not in first else ''}{year}"
+
+
+def study_table(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
+    """One row per study with labels and https source links, in a reading order."""
+    lab = evidence.label
+    frame = pd.DataFrame(
+        {
+            "Study": studies.apply(study_label, axis=1) if len(studies) else pd.Series(dtype="object"),
+            "Year": studies["year"],
+            "Condition": studies["condition"].map(lambda v: lab("conditions", v)),
+            "Design": studies["design"].map(lambda v: lab("designs", v)),
+            "Phase": studies["phase"],
+            "Patients on MSC": studies["n_msc"],
+            "Controls": studies["n_control"],
+            "Cell source": studies["cell_source"].map(lambda v: lab("cell_sources", v)),
+            "Donor": studies["donor"].map(lambda v: lab("donors", v)),
+            "Route": studies["route"].map(lambda v: lab("routes", v)),
+            "Dose (cells/kg)": studies["dose_per_kg"],
+            "Dose as reported": studies["dose_as_reported"],
+            "Infusions": studies["infusions"],
+            "Follow-up (months)": studies["follow_up_months"],
+            "Country": studies["country"],
+            "Title": studies["title"],
+            "Journal": studies["journal"],
+            "Follow-up of": studies["parent_study_id"],
+            "PubMed": studies["pmid"].map(pubmed_url),
+            "DOI": studies["doi"].map(doi_url),
+            "Registry": studies["registry_id"],
+            "Registry page": studies["registry_id"].map(registry_url),
+            "Source read": studies["source_url"].map(safe_https),
+            "Study id": studies["study_id"],
+        }
+    )
+    return frame.reset_index(drop=True)

@@ -1,0 +1,59 @@
+"""Colours, marker shapes and chart defaults: set once here, used by every figure.
+
+The palette is Okabe & Ito's, safe for the common forms of colour blindness. Wherever colour
+carries meaning a second encoding (marker shape or text) carries it too.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+OKABE_ITO = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+
+STATE_COLOURS = {
+    "benefit": "#009E73",
+    "no_benefit": "#D55E00",
+    "not_measured": "#C8C8C8",
+}
+
+# Marker shape by evidence rank (1 = randomised ... 5 = case report).
+DESIGN_SYMBOLS = {1: "diamond", 2: "square", 3: "circle", 4: "triangle-up", 5: "x"}
+
+FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
+CHART_HEIGHT_PER_ROW = 46
+
+# Plotly's toolbar: downloads at print resolution, no logo.
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 3},
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def base_layout(fig: go.Figure, *, title: str, height: int | None = None) -> go.Figure:
+    """Apply the shared look: plain title, readable fonts, white background."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
+        font={"family": FONT_FAMILY, "size": 13, "color": "#222222"},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        hoverlabel={"font": {"family": FONT_FAMILY, "size": 13}},
+    )
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def condition_colours(conditions: list[str]) -> dict[str, str]:
+    """One stable colour per condition id, in the order given."""
+    return {c: OKABE_ITO[i % len(OKABE_ITO)] for i, c in enumerate(conditions)}

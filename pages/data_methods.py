@@ -1,0 +1,106 @@
+"""Data & methods: how the evidence was gathered, the data dictionary, vocabularies and downloads."""
+
+import pandas as pd
+import streamlit as st
+
+from components import ui
+from components.exports import to_safe_csv
+from components.loader import TABLES
+
+evidence = ui.evidence()
+dictionary = evidence.dictionary
+version = evidence.version
+
+st.title("Data & methods")
+st.markdown(
+    f"Dataset version **{ui.md(version.get('version', '?'))}** of {ui.md(version.get('date', ''))}. "
+    f"{ui.md(version.get('licence', ''))}"
+)
+
+# 1. How the data was curated
+st.subheader("How the evidence was gathered")
+st.markdown(
+    """
+- **Sources.** Studies were found on PubMed, journal and trial-registry pages, using the included-study
+  tables of systematic reviews as leads. Every row of every table names the page where its facts were read,
+  and every study has a PMID or DOI.
+- **Extraction.** Numbers are copied only as the source reports them: nothing is estimated, converted or
+  filled from memory. A value the source does not give is left empty. Summaries are written in our own words.
+- **Second reading.** Each row has a `checked` column: *yes* when a second, independent reading of the source
+  agreed, *corrected* when it found and fixed an error, empty while only one reading has been done.
+- **Counting patients.** A follow-up report of an earlier cohort names its parent study; totals count each
+  cohort once, using its largest report in the current selection.
+- **What counts as a benefit.** An outcome counts as a benefit when the study reports an improvement. In a
+  controlled study, an outcome the study reports as no better than control counts as *measured, no benefit*,
+  even when the MSC group improved from baseline.
+- **Validation.** The app checks every file against the data dictionary below when it starts; if anything is
+  wrong it shows the list of problems instead of the evidence.
+"""
+)
+
+# 2. Counts
+st.subheader("What is in the data")
+counts = pd.DataFrame(
+    {
+        "Table": list(TABLES),
+        "Rows": [len(evidence.table(t)) for t in TABLES],
+        "Checked by a second reading": [int((evidence.table(t)["checked"] != "").sum()) for t in TABLES],
+        "What a row is": [dictionary["tables"][t]["description"] for t in TABLES],
+    }
+)
+st.dataframe(counts, hide_index=True, width="stretch")
+by_condition = (
+    evidence.studies.assign(
+        Condition=evidence.studies["condition"].map(lambda c: evidence.label("conditions", c)),
+        Design=evidence.studies["design"].map(lambda d: evidence.label("designs", d)),
+    )
+    .pivot_table(index="Condition", columns="Design", values="study_id", aggfunc="count", fill_value=0)
+    .reset_index()
+)
+st.markdown("**Studies per condition and design**")
+st.dataframe(by_condition, hide_index=True, width="stretch")
+
+# 3. Downloads
+st.subheader("Download the tables")
+cols = st.columns(4)
+for i, name in enumerate(TABLES):
+    frame = evidence.table(name)[list(dictionary["tables"][name]["columns"])]
+    cols[i % 4].download_button(
+        f"{name}.csv",
+        data=to_safe_csv(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"download_{name}",
+        on_click="ignore",
+    )
+
+# 4. Data dictionary
+st.subheader("Data dictionary")
+for name in TABLES:
+    spec = dictionary["tables"][name]
+    with st.expander(f"{name} — {spec['description']}"):
+        rows = [
+            {
+                "Column": col,
+                "Type": c.get("type", "text") + (f" ({c['vocabulary']})" if c.get("vocabulary") else ""),
+                "Required": "yes" if c.get("required") else "",
+                "Unit": c.get("unit", ""),
+                "Allowed values": ", ".join(a for a in c.get("allowed", []) if a) or c.get("references", ""),
+                "Meaning": c.get("description", ""),
+            }
+            for col, c in spec["columns"].items()
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+# 5. Vocabularies
+st.subheader("Vocabularies")
+for name, spec in dictionary["vocabularies"].items():
+    with st.expander(f"{name} — {spec['description']}"):
+        st.dataframe(evidence.vocab[name].reset_index(drop=True), hide_index=True, width="stretch")
+
+# 6. Changelog
+st.subheader("Changelog")
+for entry in version.get("changelog", []) or []:
+    if isinstance(entry, dict):
+        version_text, date, changes = (ui.md(entry.get(k, "")) for k in ("version", "date", "changes"))
+        st.markdown(f"- **{version_text}** ({date}): {changes}")

@@ -1,0 +1,51 @@
+"""Explore studies: filter the studies, read them in a table with their sources, download them."""
+
+import streamlit as st
+
+from components import ui
+from components.aggregate import headline_numbers
+from components.exports import to_safe_csv
+from components.filters import apply_filter, headline
+from components.tables import study_table
+
+# 1. Selections
+evidence = ui.evidence()
+selection = ui.study_filters(evidence)
+
+# 2. Filtered data
+studies = apply_filter(evidence, selection)
+table = study_table(evidence, studies)
+
+# 3. Headline
+st.title("Explore studies")
+st.markdown(f"**{ui.md(headline(evidence, studies, selection))}**")
+numbers = headline_numbers(studies)
+st.caption(
+    f"{numbers.patients} patients treated with MSC (each cohort counted once) · "
+    f"{numbers.randomised} randomised trials · select a row to open the study."
+)
+
+# 4. Table and download
+if studies.empty:
+    st.info("No studies match these filters. Remove a filter in the sidebar to see more.")
+else:
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        column_config=ui.link_columns(),
+        on_select="rerun",
+        selection_mode="single-row",
+        key="study_table",
+    )
+    rows = event.selection.rows if event else []
+    if rows:
+        st.switch_page(ui.PAGES["study"], query_params={"study": table["Study id"].iat[rows[0]]})
+st.download_button(
+    "Download these studies as CSV",
+    data=to_safe_csv(table),
+    file_name="msc_studies.csv",
+    mime="text/csv",
+    key="download_csv",
+    on_click="ignore",
+    disabled=studies.empty,
+)

@@ -1,0 +1,76 @@
+"""Overview: what the app is for, headline numbers and the condition x benefit evidence map."""
+
+import streamlit as st
+
+from components import ui
+from components.aggregate import benefit_matrix_table, evidence_map, headline_numbers
+from components.charts import evidence_map_figure
+from components.filters import apply_filter, headline
+from components.tables import study_table
+from components.theme import PLOTLY_CONFIG
+
+# 1. Selections
+evidence = ui.evidence()
+selection = ui.study_filters(evidence)
+
+# 2. Filtered data
+studies = apply_filter(evidence, selection)
+numbers = headline_numbers(studies)
+cells = evidence_map(evidence, studies)
+
+# 3. Headline
+st.title("MSC therapy in rheumatic diseases: the clinical evidence")
+st.markdown(
+    "Mesenchymal stem/stromal cells (MSC) are being tried in lupus, rheumatoid arthritis, systemic sclerosis, "
+    "Sjögren's syndrome and other rheumatic diseases. This explorer gathers the published clinical studies, "
+    "study by study and with their sources, so you can see what was found, in how many patients and by which designs."
+)
+st.caption(headline(evidence, studies, selection))
+cols = st.columns(4)
+cols[0].metric("Studies", numbers.studies)
+cols[1].metric(
+    "Patients treated with MSC",
+    numbers.patients,
+    help="Each cohort counted once: follow-up reports are not added again.",
+)
+cols[2].metric("Conditions", numbers.conditions)
+cols[3].metric("Randomised trials", numbers.randomised)
+
+# 4. Evidence map
+if studies.empty:
+    st.info("No studies match these filters. Remove a filter in the sidebar to see more.")
+    st.stop()
+st.subheader("Evidence map")
+st.caption(
+    "Each mark is a condition and a benefit. Its colour is what the strongest studies that measured it found: "
+    "green (+) benefit reported, orange (–) measured but no benefit (including no better than control); "
+    "± means other studies disagree; a small grey ring means not measured. Shape: that strongest design. "
+    "Size: patients on MSC (each cohort counted once). Click a mark to list its studies."
+)
+event = st.plotly_chart(
+    evidence_map_figure(evidence, cells),
+    key="evidence_map",
+    on_select="rerun",
+    selection_mode="points",
+    config=PLOTLY_CONFIG,
+)
+
+# 5. Studies behind the selected mark, and the map as a table
+points = (event or {}).get("selection", {}).get("points", []) if event else []
+chosen = [tuple(p["customdata"]) for p in points if p.get("customdata")]
+if chosen:
+    condition, benefit = chosen[0]
+    cell = cells[(cells["condition"] == condition) & (cells["benefit"] == benefit)]
+    ids = list(cell["study_ids"].iloc[0]) if len(cell) else []
+    st.markdown(
+        f"**{ui.md(evidence.label('conditions', condition))} · {ui.md(evidence.label('benefits', benefit))}**: "
+        f"{len(ids)} studies"
+    )
+    st.dataframe(
+        study_table(evidence, studies.loc[ids]),
+        hide_index=True,
+        column_config=ui.link_columns(),
+        key="map_studies",
+    )
+with st.expander("The evidence map as a table"):
+    st.dataframe(benefit_matrix_table(evidence, cells), hide_index=True, width="stretch")

@@ -1,0 +1,165 @@
+"""Every page in Streamlit's AppTest, on the shipped data and on the fixture."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import ui
+from tests.conftest import MINI, ROOT
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 60
+
+
+@pytest.fixture
+def on_fixture(monkeypatch):
+    """Run the app on the mini fixture instead of the shipped data."""
+    monkeypatch.setenv("MSC_EVIDENCE_DIR", str(MINI))
+    ui.load_shipped.clear()
+    yield
+    ui.load_shipped.clear()
+
+
+@pytest.fixture
+def on_shipped(monkeypatch):
+    monkeypatch.delenv("MSC_EVIDENCE_DIR", raising=False)
+    ui.load_shipped.clear()
+    yield
+    ui.load_shipped.clear()
+
+
+def run_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "pages/overview.py":
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def all_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [str(m.value) for m in at.metric] + [s.value for s in at.subheader]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("page", sorted(ui.PAGES.values()))
+def test_every_page_runs_on_shipped_data(on_shipped, page):
+    at = run_page(page)
+    assert at.title, f"{page} shows no title"
+    assert "could not be loaded" not in at.title[0].value, "the shipped data failed validation"
+
+
+@pytest.mark.parametrize("page", sorted(ui.PAGES.values()))
+def test_every_page_runs_on_fixture(on_fixture, page):
+    at = run_page(page)
+    assert at.title
+
+
+def test_overview_headline_numbers(on_fixture):
+    at = run_page("pages/overview.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Studies": "6", "Patients treated with MSC": "74", "Conditions": "4", "Randomised trials": "2"}
+    assert "6 of 6 studies" in all_text(at)
+
+
+def test_overview_follows_the_condition_filter(on_fixture):
+    at = run_page("pages/overview.py")
+    at.multiselect(key="condition").set_value(["systemic_sclerosis"]).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Studies"] == "2"
+    assert metrics["Patients treated with MSC"] == "32"
+
+
+def table_ids(at: AppTest) -> set[str]:
+    frame = at.dataframe[0].value
+    return set(frame["Study id"])
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("condition", ["sle"], {"sle-alpha-2010", "ln-gamma-2017", "sle-delta-2014"}),
+        ("design", ["rct"], {"ln-gamma-2017", "ssc-eta-2022"}),
+        ("cell_source", ["umbilical_cord"], {"ln-gamma-2017", "ra-epsilon-2013"}),
+        ("donor", ["autologous"], {"ssc-zeta-2016", "ssc-eta-2022"}),
+        ("route", ["local_injection"], {"ssc-zeta-2016", "ssc-eta-2022"}),
+        ("phase", ["1"], {"ssc-zeta-2016"}),
+        ("years", (2016, 2022), {"ln-gamma-2017", "ssc-zeta-2016", "ssc-eta-2022"}),
+        ("min_patients", 15, {"ra-epsilon-2013", "ssc-eta-2022"}),
+        ("target", ["il6"], {"ra-epsilon-2013"}),
+        ("benefit", ["reduced_skin_fibrosis"], {"ssc-zeta-2016"}),
+        ("q", "fingers", {"ssc-zeta-2016", "ssc-eta-2022"}),
+    ],
+)
+def test_each_explore_filter_changes_the_table(on_fixture, key, value, expected):
+    at = run_page("pages/explore_studies.py")
+    assert len(table_ids(at)) == 6
+    widget = {
+        "years": lambda: at.slider(key="years"),
+        "min_patients": lambda: at.number_input(key="min_patients"),
+        "q": lambda: at.text_input(key="q"),
+    }.get(key, lambda: at.multiselect(key=key))()
+    widget.set_value(value).run()
+    assert not at.exception
+    assert table_ids(at) == expected
+    assert f"{len(expected)} of 6 studies where" in all_text(at)
+
+
+def test_filters_combine(on_fixture):
+    at = run_page("pages/explore_studies.py")
+    at.multiselect(key="condition").set_value(["systemic_sclerosis"]).run()
+    at.multiselect(key="design").set_value(["rct"]).run()
+    assert table_ids(at) == {"ssc-eta-2022"}
+
+
+def test_csv_download_holds_exactly_the_rows_shown(on_fixture):
+    at = run_page("pages/explore_studies.py")
+    at.multiselect(key="condition").set_value(["sle"]).run()
+    shown = at.dataframe[0].value
+    data = at.get("download_button")[0].proto.url  # the download's media URL
+    assert data
+    from components.exports import to_safe_csv
+    from components.filters import StudyFilter, apply_filter
+    from components.loader import load_evidence
+    from components.tables import study_table
+
+    ev = load_evidence(MINI)
+    expected = study_table(ev, apply_filter(ev, StudyFilter(conditions=("sle",))))
+    assert list(expected["Study id"]) == list(shown["Study id"])
+    text = to_safe_csv(expected).decode("utf-8-sig")
+    assert text.count("\r\n") == len(shown) + 1
+
+
+def test_study_detail_from_url(on_fixture):
+    at = run_page("pages/study_detail.py", study="ln-gamma-2017")
+    assert "Cord cells versus placebo in lupus nephritis" in at.title[0].value
+    text = all_text(at)
+    assert "https://pubmed.ncbi.nlm.nih.gov/1000002/" in text
+    assert "Outcomes" in text and "Adverse events" in text
+
+
+def test_study_detail_with_unknown_id_warns(on_fixture):
+    at = run_page("pages/study_detail.py", study="<script>alert(1)</script>")
+    assert at.warning and "not in this dataset" in at.warning[0].value
+    assert "<script>" not in all_text(at)
+
+
+def test_invalid_data_shows_the_error_page(monkeypatch, dataset_copy):
+    from tests.conftest import replace_in
+
+    replace_in(dataset_copy / "studies.csv", ",2010,", ",20x0,")
+    monkeypatch.setenv("MSC_EVIDENCE_DIR", str(dataset_copy))
+    ui.load_shipped.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+        assert not at.exception
+        assert "could not be loaded" in at.title[0].value
+        problems = at.dataframe[0].value
+        row = problems.iloc[0]
+        assert (row["File"], row["Row"], row["Column"], row["Value"]) == ("studies.csv", 1, "year", "20x0")
+    finally:
+        ui.load_shipped.clear()
