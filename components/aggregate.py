@@ -57,15 +57,20 @@ def study_benefit_states(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFr
     than control makes the benefit 'measured, no benefit' even if the MSC group improved.
     """
     out = evidence.outcomes
-    out = out[out["study_id"].isin(studies.index) & (out["benefit"] != "")]
+    # 'unclear' rows give values without a reported direction: they count neither way.
+    out = out[out["study_id"].isin(studies.index) & (out["benefit"] != "") & (out["direction"] != "unclear")]
     if out.empty:
         return pd.DataFrame(columns=["study_id", "benefit", "state"])
+    # Between-arm results count only against an MSC-free control (not dose or schedule comparisons).
+    vs_control = out["vs_control"].where(
+        out["study_id"].map(studies["msc_free_control"]).fillna(False).astype(bool), ""
+    )
     flags = pd.DataFrame(
         {
             "study_id": out["study_id"],
             "benefit": out["benefit"],
-            "better_than_control": out["vs_control"] == "better",
-            "not_better_than_control": out["vs_control"].isin(["no_difference", "worse"]),
+            "better_than_control": vs_control == "better",
+            "not_better_than_control": vs_control.isin(["no_difference", "worse"]),
             "improved": out["direction"] == "improved",
         }
     )
@@ -104,7 +109,11 @@ def evidence_map(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
         detail = pd.DataFrame(columns=["condition", "benefit", "state", "study_id"])
     else:
         detail = states.merge(
-            studies[["condition", "cohort_id", "n_msc", "design_rank"]], left_on="study_id", right_index=True
+            studies[["condition", "cohort_id", "n_msc", "evidence_rank"]].rename(
+                columns={"evidence_rank": "design_rank"}
+            ),
+            left_on="study_id",
+            right_index=True,
         )
 
     rows = []

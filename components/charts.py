@@ -17,8 +17,8 @@ from components.theme import DESIGN_SYMBOLS, STATE_COLOURS, base_layout
 
 STATE_MARKS = {BENEFIT: "+", NO_BENEFIT: "–"}
 MIXED_MARK = "±"
-MAX_MARKER_PX = 44
-MIN_MARKER_PX = 16
+MAX_MARKER_PX = 34
+MIN_MARKER_PX = 15
 
 
 def esc(text: object) -> str:
@@ -112,7 +112,7 @@ def evidence_map_figure(evidence: Evidence, cells: pd.DataFrame) -> go.Figure:
                 hoverinfo="skip",
             )
         )
-    height = max(320, 90 + 48 * len(condition_order)) + 160
+    height = max(320, 90 + 44 * len(condition_order)) + 200
     base_layout(fig, title="What the studies found, by condition and benefit", height=height)
     fig.update_xaxes(
         categoryorder="array",
@@ -129,7 +129,7 @@ def evidence_map_figure(evidence: Evidence, cells: pd.DataFrame) -> go.Figure:
         gridcolor="#EEEEEE",
     )
     fig.update_layout(
-        legend={"orientation": "v", "x": 1.01, "y": 1, "groupclick": "toggleitem"},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "groupclick": "toggleitem"},
         clickmode="event+select",
         dragmode=False,
     )

@@ -287,15 +287,11 @@ def _domain_problems(tables, numbers_of, vocab_frames, dictionary) -> list[Probl
     problems: list[Problem] = []
     studies, s_num = tables["studies"], numbers_of["studies"]
     s_file = dictionary["tables"]["studies"]["file"]
-    controlled = set(vocab_frames["designs"].loc[vocab_frames["designs"]["controlled"] == "true", "id"])
-
     for i in range(len(studies)):
         row = studies.iloc[i]
         n = int(s_num.iat[i])
         if row["pmid"] == "" and row["doi"] == "":
             problems.append(Problem(s_file, n, "pmid", "", "a study needs a PMID or a DOI"))
-        if row["design"] in controlled and pd.isna(row["n_control"]):
-            problems.append(Problem(s_file, n, "n_control", "", f"a {row['design']} study needs its control size"))
         if row["parent_study_id"] == row["study_id"] and row["study_id"]:
             problems.append(
                 Problem(s_file, n, "parent_study_id", row["parent_study_id"], "a study cannot be its own parent")
@@ -368,6 +364,13 @@ def _assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict)
     )
     studies["design_rank"] = studies["design"].map(designs["rank"].astype("int64")).astype("Int64")
     studies["controlled"] = studies["design"].map(designs["controlled"] == "true").fillna(False).astype(bool)
+    # A comparison with another MSC regimen says nothing about MSC versus no MSC: such a study
+    # ranks as single-arm evidence for benefit, and its between-arm results are not used as such.
+    studies["msc_free_control"] = studies["controlled"] & (studies["control_type"] != "msc_regimen")
+    single_arm_rank = int(designs.loc[designs["controlled"] == "false", "rank"].astype(int).min())
+    studies["evidence_rank"] = studies["design_rank"].where(
+        studies["msc_free_control"] | ~studies["controlled"], single_arm_rank
+    )
     studies["product"] = studies["cell_source"].map(sources["product"]).fillna("")
     studies["cohort_id"] = _cohort_ids(studies)
     if len(studies):

@@ -42,11 +42,19 @@ PLOTLY_CONFIG = {
 def base_layout(fig: go.Figure, *, title: str, height: int | None = None) -> go.Figure:
     """Apply the shared look: plain title, readable fonts, white background."""
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "y": 0.995,
+            "yanchor": "top",
+            "yref": "container",
+            "font": {"size": 17},
+        },
         font={"family": FONT_FAMILY, "size": 13, "color": "#222222"},
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        margin={"l": 10, "r": 10, "t": 110, "b": 10},
         hoverlabel={"font": {"family": FONT_FAMILY, "size": 13}},
     )
     if height:

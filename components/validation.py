@@ -47,7 +47,9 @@ PATTERNS = {
         r"|NTR\d{3,5}"
         r"|RBR-[0-9a-z]+"
         r"|CTR\d{8}"
-        r"|TCTR\d{11})$"
+        r"|TCTR\d{11}"
+        r"|NL-OMON\d+"
+        r"|NL\d{4,5})$"
     ),
 }
 

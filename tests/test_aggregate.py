@@ -66,3 +66,17 @@ def test_best_design_is_named(mini):
     cells = evidence_map(mini, mini.studies)
     cell = cells[(cells["condition"] == "systemic_sclerosis") & (cells["benefit"] == "pain_relief")].iloc[0]
     assert cell["best_design"] == "Randomised controlled trial"
+
+
+def test_comparison_of_two_msc_regimens_is_not_evidence_against_msc(dataset_copy):
+    """A randomised dose comparison (both arms on MSC) finding 'no difference' is not 'no benefit'."""
+    from components.loader import load_evidence
+    from tests.conftest import replace_in
+
+    replace_in(dataset_copy / "studies.csv", "placebo,placebo,2", "two infusions versus one,msc_regimen,2")
+    ev = load_evidence(dataset_copy)
+    assert ev.studies.loc["ln-gamma-2017", "evidence_rank"] == 3  # ranks as single-arm evidence
+    cells = evidence_map(ev, ev.studies)
+    cell = cells[(cells["condition"] == "lupus_nephritis") & (cells["benefit"] == "reduced_proteinuria")].iloc[0]
+    assert cell["state"] == BENEFIT
+    assert cell["best_design"] == "Single-arm trial"
