@@ -14,12 +14,6 @@ st.set_page_config(
     layout="wide",
 )
 
-result = ui.load_shipped()
-if result.evidence is None:
-    # Invalid data: show what is wrong, and nothing that could be mistaken for evidence.
-    ui.show_problems(result.problems)
-    st.stop()
-
 navigation = st.navigation(
     {
         "Evidence": [
@@ -40,5 +34,12 @@ navigation = st.navigation(
         ],
     }
 )
+# Navigation is declared before anything is drawn, so a deep link (/explore) resolves on a cold start.
+result = ui.load_shipped()
+if result.evidence is None:
+    # Invalid data: show what is wrong, and nothing that could be mistaken for evidence.
+    ui.show_problems(result.problems)
+    st.stop()
+
 ui.sidebar_about(result.evidence)
 navigation.run()

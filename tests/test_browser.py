@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser_support import READY, ROOT, CHROMIUM_ARGS, chromium_path, start_server
+from tests.browser_support import CHROMIUM_ARGS, READY, ROOT, chromium_path, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -36,9 +36,14 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def page(browser):
+def page(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
+    # Streamlit 1.67 answers the very first deep link into a cold server (/explore) with a
+    # spurious "Page not found" dialog, because it learns the pages from the first script run.
+    # Open the entry page once so the journeys below test the app, not that start-up quirk.
+    page.goto(server)
+    wait_ready(page)
     yield page
     context.close()
 
@@ -75,8 +80,14 @@ def test_choose_a_condition_shrinks_the_table_and_links_to_sources(page, server)
     assert total_after == total
     assert 0 < after < total
 
-    # The grid shows PubMed/DOI links for the studies (the grid's accessible table holds its cells).
+    # Select the first study in the table: its detail page opens with links to its sources.
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=30_000)
-    html = grid.inner_html()
-    assert "pubmed.ncbi.nlm.nih.gov" in html or "doi.org" in html
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 53)  # the row-selection cell of the first row
+    page.wait_for_url(re.compile(r"/study\?study="), timeout=30_000)
+    wait_ready(page)
+    links = page.locator('a[href^="https://pubmed.ncbi.nlm.nih.gov/"], a[href^="https://doi.org/"]')
+    links.first.wait_for(timeout=30_000)
+    assert links.count() >= 1
+    assert page.get_by_text(re.compile("Sjögren")).count() >= 1
