@@ -10,7 +10,7 @@ from components.tables import study_table
 
 # 1. Selections
 evidence = ui.evidence()
-selection = ui.study_filters(evidence)
+selection = ui.study_filters(evidence, page="explore")
 
 # 2. Filtered data
 studies = apply_filter(evidence, selection)

@@ -11,7 +11,7 @@ from components.theme import PLOTLY_CONFIG
 
 # 1. Selections
 evidence = ui.evidence()
-selection = ui.study_filters(evidence)
+selection = ui.study_filters(evidence, page="overview")
 
 # 2. Filtered data
 studies = apply_filter(evidence, selection)

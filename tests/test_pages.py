@@ -68,7 +68,7 @@ def test_overview_headline_numbers(on_fixture):
 
 def test_overview_follows_the_condition_filter(on_fixture):
     at = run_page("pages/overview.py")
-    at.multiselect(key="condition").set_value(["systemic_sclerosis"]).run()
+    at.multiselect(key="overview.condition").set_value(["systemic_sclerosis"]).run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Studies"] == "2"
     assert metrics["Patients treated with MSC"] == "32"
@@ -99,10 +99,10 @@ def test_each_explore_filter_changes_the_table(on_fixture, key, value, expected)
     at = run_page("pages/explore_studies.py")
     assert len(table_ids(at)) == 6
     widget = {
-        "years": lambda: at.slider(key="years"),
-        "min_patients": lambda: at.number_input(key="min_patients"),
-        "q": lambda: at.text_input(key="q"),
-    }.get(key, lambda: at.multiselect(key=key))()
+        "years": lambda: at.slider(key="explore.years"),
+        "min_patients": lambda: at.number_input(key="explore.min_patients"),
+        "q": lambda: at.text_input(key="explore.q"),
+    }.get(key, lambda: at.multiselect(key=f"explore.{key}"))()
     widget.set_value(value).run()
     assert not at.exception
     assert table_ids(at) == expected
@@ -111,14 +111,14 @@ def test_each_explore_filter_changes_the_table(on_fixture, key, value, expected)
 
 def test_filters_combine(on_fixture):
     at = run_page("pages/explore_studies.py")
-    at.multiselect(key="condition").set_value(["systemic_sclerosis"]).run()
-    at.multiselect(key="design").set_value(["rct"]).run()
+    at.multiselect(key="explore.condition").set_value(["systemic_sclerosis"]).run()
+    at.multiselect(key="explore.design").set_value(["rct"]).run()
     assert table_ids(at) == {"ssc-eta-2022"}
 
 
 def test_csv_download_holds_exactly_the_rows_shown(on_fixture):
     at = run_page("pages/explore_studies.py")
-    at.multiselect(key="condition").set_value(["sle"]).run()
+    at.multiselect(key="explore.condition").set_value(["sle"]).run()
     shown = at.dataframe[0].value
     data = at.get("download_button")[0].proto.url  # the download's media URL
     assert data
@@ -163,3 +163,40 @@ def test_invalid_data_shows_the_error_page(monkeypatch, dataset_copy):
         assert (row["File"], row["Row"], row["Column"], row["Value"]) == ("studies.csv", 1, "year", "20x0")
     finally:
         ui.load_shipped.clear()
+
+
+def test_link_restores_the_filtered_view(on_fixture):
+    at = run_page("pages/overview.py")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["condition"] = "systemic_sclerosis"
+    at.query_params["design"] = "rct"
+    at.run()
+    at.switch_page("pages/explore_studies.py").run()
+    assert table_ids(at) == {"ssc-eta-2022"}
+    assert at.multiselect(key="explore.condition").value == ["systemic_sclerosis"]
+    assert not at.info
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({"condition": "<script>alert(1)</script>"}, ["condition"]),
+        ({"year_min": "abc"}, ["year_min"]),
+        ({"min_patients": "9" * 40}, ["min_patients"]),
+        ({"q": "x" * 600}, ["q"]),
+        ({"design": ["rct", "single_arm"]}, ["design"]),
+    ],
+)
+def test_bad_link_values_are_dropped_with_a_notice(on_fixture, params, names):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    notice = at.info[0].value
+    for name in names:
+        assert name in notice
+    assert "<script>" not in notice and "abc" not in notice
+    assert at.metric[0].value == "6"  # defaults: nothing filtered
+    for key in params:
+        assert key not in at.query_params  # the bad value is gone from the URL
