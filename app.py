@@ -14,23 +14,30 @@ st.set_page_config(
     layout="wide",
 )
 
+P = ui.PAGES
 navigation = st.navigation(
     {
         "Evidence": [
-            st.Page(ui.PAGES["overview"], title="Overview", icon=":material/grid_view:", default=True),
-            st.Page(ui.PAGES["explore"], title="Explore studies", icon=":material/table_rows:", url_path="explore"),
+            st.Page(P["overview"], title="Overview", icon=":material/grid_view:", default=True),
+            st.Page(P["explore"], title="Explore studies", icon=":material/table_rows:", url_path="explore"),
+            st.Page(P["profile"], title="Condition profile", icon=":material/person_search:", url_path="profile"),
+            st.Page(P["compare"], title="Compare side by side", icon=":material/compare_arrows:", url_path="compare"),
+        ],
+        "Findings": [
+            st.Page(P["outcomes"], title="Outcomes and pooled effects", icon=":material/forest:", url_path="outcomes"),
+            st.Page(P["mechanisms"], title="Mechanisms", icon=":material/hub:", url_path="mechanisms"),
+            st.Page(P["dose"], title="Dose and durability", icon=":material/timeline:", url_path="dose"),
+            st.Page(P["safety"], title="Safety", icon=":material/health_and_safety:", url_path="safety"),
+            st.Page(P["claims"], title="Claim check", icon=":material/fact_check:", url_path="claims"),
+        ],
+        "Pipeline": [
+            st.Page(P["trials"], title="Registered trials", icon=":material/assignment:", url_path="trials"),
         ],
         "About": [
-            st.Page(ui.PAGES["methods"], title="Data & methods", icon=":material/menu_book:", url_path="methods"),
+            st.Page(P["methods"], title="Data & methods", icon=":material/menu_book:", url_path="methods"),
         ],
         "Hidden": [
-            st.Page(
-                ui.PAGES["study"],
-                title="Study detail",
-                icon=":material/article:",
-                url_path="study",
-                visibility="hidden",
-            ),
+            st.Page(P["study"], title="Study detail", icon=":material/article:", url_path="study", visibility="hidden"),
         ],
     }
 )

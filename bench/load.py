@@ -165,7 +165,7 @@ async def run_session(ws_url: str, target: LoadTarget, reruns: int) -> SessionSt
                     stats.rerun_s.append(elapsed)
                 else:
                     stats.errors += problems or [f"rerun finished with status {status}"]
-    except (OSError, TimeoutError, asyncio.TimeoutError) as err:
+    except (OSError, TimeoutError) as err:
         stats.errors.append(f"{type(err).__name__}: {err}")
     except Exception as err:  # a closed or refused websocket: count it, keep the other sessions going
         stats.errors.append(f"{type(err).__name__}: {err}")

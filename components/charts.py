@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from components.aggregate import BENEFIT, NO_BENEFIT, NOT_MEASURED, STATE_LABELS
 from components.loader import Evidence
-from components.theme import DESIGN_SYMBOLS, STATE_COLOURS, base_layout
+from components.theme import DESIGN_SYMBOLS, OKABE_ITO, STATE_COLOURS, base_layout, condition_colours
 
 STATE_MARKS = {BENEFIT: "+", NO_BENEFIT: "–"}
 MIXED_MARK = "±"
@@ -133,4 +133,543 @@ def evidence_map_figure(evidence: Evidence, cells: pd.DataFrame) -> go.Figure:
         clickmode="event+select",
         dragmode=False,
     )
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare page
+
+DIRECTION_SYMBOLS = {"up": "triangle-up", "down": "triangle-down", "no_change": "circle-open"}
+
+
+def _group_labels(evidence: Evidence, by_vocab: str, groups: list[str]) -> dict[str, str]:
+    return {g: esc(evidence.label(by_vocab, g)) for g in groups}
+
+
+def benefit_share_figure(
+    evidence: Evidence, shares: pd.DataFrame, groups: list[str], by_vocab: str, measure: str
+) -> go.Figure:
+    """Grouped horizontal bars: share of studies (or patients) in each group that reported each benefit."""
+    labels = _group_labels(evidence, by_vocab, groups)
+    colours = condition_colours(groups)
+    benefits = [b for b in evidence.vocab["benefits"].index if b in set(shares["benefit"])]
+    fig = go.Figure()
+    column = "share_studies" if measure == "studies" else "share_patients"
+    for group in groups:
+        part = shares[shares["group"] == group].set_index("benefit").reindex(benefits)
+        text = [
+            f"{int(r.studies_benefit)}/{int(r.studies_measured)}" if pd.notna(r.studies_measured) else "not measured"
+            for r in part.itertuples()
+        ]
+        fig.add_trace(
+            go.Bar(
+                y=[esc(evidence.label("benefits", b)) for b in benefits],
+                x=(part[column].fillna(0) * 100).tolist(),
+                orientation="h",
+                name=labels[group],
+                marker={"color": colours[group]},
+                text=text,
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{y}<br>" + labels[group] + ": %{x:.0f}% (%{text} studies measuring it)<extra></extra>",
+            )
+        )
+    title = (
+        "Share of studies that reported each benefit"
+        if measure == "studies"
+        else "Share of patients in studies that reported each benefit"
+    )
+    base_layout(fig, title=title, height=max(300, 120 + 28 * len(benefits) * max(1, len(groups)) // 1.6))
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    fig.update_xaxes(
+        title_text="% of the group's studies" if measure == "studies" else "% of the group's patients", range=[0, 115]
+    )
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def target_moves_figure(evidence: Evidence, moves: pd.DataFrame, groups: list[str], by_vocab: str) -> go.Figure:
+    """Diverging bars: studies reporting each target raised (right) or lowered (left), per group."""
+    labels = _group_labels(evidence, by_vocab, groups)
+    colours = condition_colours(groups)
+    moved = moves[moves["direction"] != "no_change"]
+    targets = [t for t in evidence.vocab["targets"].index if t in set(moved["target"])]
+    fig = go.Figure()
+    for group in groups:
+        part = moved[moved["group"] == group]
+        for direction, sign, pattern in (("up", 1, ""), ("down", -1, "/")):
+            rows = part[part["direction"] == direction].set_index("target").reindex(targets)
+            fig.add_trace(
+                go.Bar(
+                    y=[esc(evidence.label("targets", t)) for t in targets],
+                    x=(rows["studies"].fillna(0) * sign).tolist(),
+                    orientation="h",
+                    name=f"{labels[group]} · {'raised' if direction == 'up' else 'lowered'}",
+                    marker={"color": colours[group], "pattern": {"shape": pattern}},
+                    legendgroup=group,
+                    customdata=rows["studies"].fillna(0).tolist(),
+                    hovertemplate="%{y}: "
+                    + ("raised" if direction == "up" else "lowered")
+                    + " in %{customdata} studies · "
+                    + labels[group]
+                    + "<extra></extra>",
+                )
+            )
+    base_layout(fig, title="Immune and tissue targets that moved (studies)", height=max(280, 110 + 26 * len(targets)))
+    fig.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    fig.update_xaxes(title_text="← lowered · studies · raised →", zeroline=True, zerolinecolor="#555555")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def mix_figure(
+    evidence: Evidence, mix: pd.DataFrame, groups: list[str], by_vocab: str, facet_vocab: str | None, title: str
+) -> go.Figure:
+    """100% stacked bars: how each group's studies split by a facet (design, source, donor, route)."""
+    labels = _group_labels(evidence, by_vocab, groups)
+    values = list(dict.fromkeys(mix["value"]))
+    palette = {v: OKABE_ITO[i % len(OKABE_ITO)] for i, v in enumerate(values)}
+    fig = go.Figure()
+    for value in values:
+        part = mix[mix["value"] == value].set_index("group").reindex(groups)
+        name = esc(evidence.label(facet_vocab, value) if facet_vocab and value != "not reported" else value)
+        fig.add_trace(
+            go.Bar(
+                y=[labels[g] for g in groups],
+                x=(part["share"].fillna(0) * 100).tolist(),
+                orientation="h",
+                name=name,
+                marker={"color": palette[value], "line": {"color": "white", "width": 1}},
+                text=[f"{int(s)}" if pd.notna(s) and s else "" for s in part["studies"]],
+                textposition="inside",
+                insidetextanchor="middle",
+                customdata=part[["studies", "patients"]].fillna(0).to_numpy(),
+                hovertemplate="%{y} · " + name + ": %{customdata[0]} studies, %{customdata[1]} patients<extra></extra>",
+            )
+        )
+    base_layout(fig, title=title, height=150 + 45 * len(groups))
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    fig.update_xaxes(title_text="% of the group's studies (number of studies in the bar)", range=[0, 100])
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def dose_figure(evidence: Evidence, doses: pd.DataFrame, groups: list[str], by_vocab: str) -> go.Figure:
+    """Strip plot of per-kg doses on a log axis, one row per group, marker size = patients."""
+    labels = _group_labels(evidence, by_vocab, groups)
+    colours = condition_colours(groups)
+    fig = go.Figure()
+    for group in groups:
+        part = doses[doses["group"] == group]
+        fig.add_trace(
+            go.Scatter(
+                x=part["dose_per_kg"],
+                y=[labels[group]] * len(part),
+                mode="markers",
+                name=labels[group],
+                marker={
+                    "color": colours[group],
+                    "size": marker_sizes(part["n_msc"].fillna(0).astype(float), 100).clip(upper=28).tolist(),
+                    "line": {"color": "#333333", "width": 1},
+                    "opacity": 0.85,
+                },
+                customdata=part[["study_id", "n_msc"]].to_numpy(),
+                hovertemplate="%{customdata[0]}: %{x:.1e} cells/kg, %{customdata[1]} patients<extra></extra>",
+            )
+        )
+    base_layout(fig, title="Dose per kg body weight (one mark per study)", height=150 + 50 * len(groups))
+    fig.update_xaxes(type="log", title_text="cells per kg per infusion (log scale)", exponentformat="power")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def adverse_event_figure(evidence: Evidence, rates: pd.DataFrame, groups: list[str], by_vocab: str) -> go.Figure:
+    """Patients with adverse events per 100 treated, serious and non-serious, with 95% CIs."""
+    labels = _group_labels(evidence, by_vocab, groups)
+    fig = go.Figure()
+    for kind, colour, pattern in (("serious", "#D55E00", ""), ("non-serious", "#56B4E9", "/")):
+        part = rates[rates["kind"] == kind].set_index("group").reindex(groups)
+        rate = part["rate"] * 100
+        fig.add_trace(
+            go.Bar(
+                y=[labels[g] for g in groups],
+                x=rate.fillna(0).tolist(),
+                orientation="h",
+                name=f"{kind.capitalize()} events",
+                marker={"color": colour, "pattern": {"shape": pattern}},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": ((part["ci_high"] * 100) - rate).fillna(0).tolist(),
+                    "arrayminus": (rate - (part["ci_low"] * 100)).fillna(0).tolist(),
+                    "color": "#333333",
+                },
+                customdata=part[["patients_affected", "patients_treated", "studies_reporting"]].fillna(0).to_numpy(),
+                hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} patients (%{x:.1f} per 100), "
+                "%{customdata[2]} studies reporting<extra>" + kind + "</extra>",
+            )
+        )
+    base_layout(fig, title="Patients with adverse events per 100 treated (95% CI)", height=170 + 60 * len(groups))
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    fig.update_xaxes(title_text="patients with an event per 100 treated, in studies that reported adverse events")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Mechanisms page
+
+
+def mechanism_sankey(evidence: Evidence, first: pd.DataFrame, second: pd.DataFrame) -> go.Figure:
+    """Condition -> target change -> benefit, link widths = studies reporting both ends."""
+    words = {"up": "↑", "down": "↓"}
+    conditions = list(dict.fromkeys(first["condition"]))
+    target_nodes = list(dict.fromkeys(zip(first["target"], first["direction"], strict=False)))
+    benefits = list(dict.fromkeys(second["benefit"]))
+    labels = (
+        [esc(evidence.label("conditions", c)) for c in conditions]
+        + [f"{esc(evidence.label('targets', t))} {words.get(d, '')}" for t, d in target_nodes]
+        + [esc(evidence.label("benefits", b)) for b in benefits]
+    )
+    index_c = {c: i for i, c in enumerate(conditions)}
+    index_t = {t: len(conditions) + i for i, t in enumerate(target_nodes)}
+    index_b = {b: len(conditions) + len(target_nodes) + i for i, b in enumerate(benefits)}
+    colours = condition_colours(conditions)
+    node_colours = (
+        [colours[c] for c in conditions]
+        + ["#0072B2" if d == "up" else "#E69F00" for _, d in target_nodes]
+        + ["#009E73"] * len(benefits)
+    )
+    source = [index_c[r.condition] for r in first.itertuples()] + [
+        index_t[(r.target, r.direction)] for r in second.itertuples()
+    ]
+    target = [index_t[(r.target, r.direction)] for r in first.itertuples()] + [
+        index_b[r.benefit] for r in second.itertuples()
+    ]
+    value = list(first["studies"]) + list(second["studies"])
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={"label": labels, "color": node_colours, "pad": 14, "thickness": 14},
+            link={
+                "source": source,
+                "target": target,
+                "value": value,
+                "color": "rgba(120,120,120,0.25)",
+                "hovertemplate": "%{source.label} → %{target.label}: %{value} studies<extra></extra>",
+            },
+        )
+    )
+    base_layout(
+        fig,
+        title="Condition → immune/tissue change (↑ raised, ↓ lowered) → clinical benefit",
+        height=max(420, 26 * len(labels)),
+    )
+    return fig
+
+
+def target_pivot_figure(evidence: Evidence, pivot: pd.DataFrame, target: str) -> go.Figure:
+    """Per condition: studies reporting the target change, and how many also reported a clinical benefit."""
+    fig = go.Figure()
+    pivot = pivot.copy()
+    pivot["label"] = [
+        f"{esc(evidence.label('conditions', c))} · {'raised' if d == 'up' else 'lowered' if d == 'down' else 'unchanged'}"
+        for c, d in zip(pivot["condition"], pivot["direction"], strict=False)
+    ]
+    fig.add_trace(
+        go.Bar(
+            y=pivot["label"],
+            x=pivot["with_clinical_benefit"],
+            orientation="h",
+            name="…and a clinical benefit was reported",
+            marker={"color": "#009E73"},
+            text=pivot["with_clinical_benefit"],
+            textposition="inside",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=pivot["label"],
+            x=pivot["studies"] - pivot["with_clinical_benefit"],
+            orientation="h",
+            name="…no clinical benefit reported",
+            marker={"color": "#BBBBBB", "pattern": {"shape": "/"}},
+            text=pivot["studies"] - pivot["with_clinical_benefit"],
+            textposition="inside",
+        )
+    )
+    base_layout(
+        fig,
+        title=f"Studies that measured {esc(evidence.label('targets', target))}, by condition",
+        height=160 + 40 * len(pivot),
+    )
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    fig.update_xaxes(title_text="studies", dtick=1)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Registered trials page
+
+STATUS_COLOURS = {
+    "not_yet_recruiting": "#56B4E9",
+    "recruiting": "#0072B2",
+    "enrolling_by_invitation": "#0072B2",
+    "active_not_recruiting": "#CC79A7",
+    "completed": "#009E73",
+    "suspended": "#E69F00",
+    "terminated": "#D55E00",
+    "withdrawn": "#D55E00",
+    "unknown": "#999999",
+}
+STATUS_PATTERNS = {"terminated": "x", "withdrawn": "x", "suspended": "/", "unknown": "."}
+
+
+def pipeline_figure(evidence: Evidence, trials: pd.DataFrame, phase_labels: dict, status_labels: dict) -> go.Figure:
+    """Registered trials per condition, stacked by status, with phases in the hover."""
+    conditions = [c for c in evidence.vocab["conditions"].index if c in set(trials["condition"])]
+    fig = go.Figure()
+    for status, label in status_labels.items():
+        part = trials[trials["status"] == status]
+        if part.empty:
+            continue
+        counts = part.groupby("condition").registry_id.count().reindex(conditions).fillna(0)
+        phases = part.groupby("condition")["phase"].agg(lambda p: ", ".join(sorted(phase_labels.get(x, x) for x in p)))
+        fig.add_trace(
+            go.Bar(
+                y=[esc(evidence.label("conditions", c)) for c in conditions],
+                x=counts.tolist(),
+                orientation="h",
+                name=label,
+                marker={
+                    "color": STATUS_COLOURS.get(status, "#777777"),
+                    "pattern": {"shape": STATUS_PATTERNS.get(status, "")},
+                },
+                customdata=[esc(phases.get(c, "")) for c in conditions],
+                hovertemplate="%{y}: %{x} " + label.lower() + "<br>phases: %{customdata}<extra></extra>",
+            )
+        )
+    base_layout(fig, title="Registered trials by condition and status", height=160 + 36 * len(conditions))
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    fig.update_xaxes(title_text="registered trials")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def timeline_figure(evidence: Evidence, events: pd.DataFrame) -> go.Figure:
+    """Published studies and registered trials on one axis of years, one row per condition."""
+    styles = {
+        "Published study": ("circle", "#0072B2"),
+        "Registered trial, published": ("diamond", "#009E73"),
+        "Registered trial, no results published": ("diamond-open", "#D55E00"),
+    }
+    conditions = [c for c in evidence.vocab["conditions"].index if c in set(events["condition"])]
+    fig = go.Figure()
+    for kind, (symbol, colour) in styles.items():
+        part = events[events["kind"] == kind]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["year"],
+                y=[esc(evidence.label("conditions", c)) for c in part["condition"]],
+                mode="markers",
+                name=kind,
+                marker={
+                    "symbol": symbol,
+                    "color": colour,
+                    "size": 11,
+                    "line": {"width": 1.5, "color": colour},
+                    "opacity": 0.8,
+                },
+                customdata=part[["id", "n"]].to_numpy(),
+                hovertemplate="%{customdata[0]} · %{x}<br>patients: %{customdata[1]}<extra>" + kind + "</extra>",
+            )
+        )
+    base_layout(fig, title="Published studies and registered trials over time", height=170 + 40 * len(conditions))
+    fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    fig.update_xaxes(title_text="year (publication, or trial start)", dtick=2)
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=[esc(evidence.label("conditions", c)) for c in reversed(conditions)]
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes page
+
+
+def forest_figure(
+    evidence: Evidence,
+    effects: pd.DataFrame,
+    pooled,
+    title: str,
+    x_title: str,
+    lower_is_better: bool,
+    null_value: float,
+) -> go.Figure:
+    """Forest plot: one row per study arm with its 95% CI, shape by design, and the pooled diamond."""
+    effects = effects.sort_values(["evidence_rank", "estimate"]).reset_index(drop=True)
+    labels = [esc(label) for label in effects["label"]]
+    fig = go.Figure()
+    symbols = [DESIGN_SYMBOLS.get(int(r), "circle") if pd.notna(r) else "circle" for r in effects["evidence_rank"]]
+    fig.add_trace(
+        go.Scatter(
+            x=effects["estimate"],
+            y=labels,
+            mode="markers",
+            name="Study (95% CI)",
+            marker={"symbol": symbols, "size": 11, "color": "#0072B2", "line": {"color": "#333333", "width": 1}},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (effects["ci_high"] - effects["estimate"]).tolist(),
+                "arrayminus": (effects["estimate"] - effects["ci_low"]).tolist(),
+                "color": "#0072B2",
+                "thickness": 1.5,
+            },
+            customdata=effects[["ci_low", "ci_high", "n", "timepoint"]].to_numpy(),
+            hovertemplate="%{y}<br>%{x:.2f} (95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})"
+            "<br>n = %{customdata[2]} · month %{customdata[3]}<extra></extra>",
+        )
+    )
+    if pooled is not None and pooled.k >= 2:
+        label = f"Pooled, random effects (k = {pooled.k})"
+        fig.add_trace(
+            go.Scatter(
+                x=[pooled.ci_low, pooled.estimate, pooled.ci_high, pooled.estimate, pooled.ci_low],
+                y=[label, label, label, label, label],
+                mode="lines",
+                fill="toself",
+                fillcolor="#D55E00",
+                line={"color": "#D55E00", "width": 8},
+                name=label,
+                hovertemplate=f"{pooled.estimate:.2f} (95% CI {pooled.ci_low:.2f} to {pooled.ci_high:.2f})<extra></extra>",
+            )
+        )
+        if pooled.pi_low is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[pooled.pi_low, pooled.pi_high],
+                    y=[label, label],
+                    mode="lines",
+                    line={"color": "#D55E00", "width": 1.5, "dash": "dot"},
+                    name="95% prediction interval",
+                    hovertemplate=f"prediction interval {pooled.pi_low:.2f} to {pooled.pi_high:.2f}<extra></extra>",
+                )
+            )
+    fig.add_vline(x=null_value, line={"color": "#555555", "width": 1, "dash": "dash"})
+    side = "← favours MSC · favours control →" if lower_is_better else "← favours control · favours MSC →"
+    base_layout(fig, title=title, height=180 + 34 * (len(effects) + 1))
+    fig.update_xaxes(
+        title_text=f"{x_title}<br><sup>{side}</sup>" if "control" in title.lower() else x_title, zeroline=False
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Safety, dose-response and durability
+
+
+def benefit_harm_figure(evidence: Evidence, frame: pd.DataFrame) -> go.Figure:
+    """Per condition: patients in studies reporting a clinical benefit (right) beside patients with
+    a serious adverse event (left)."""
+    labels = [esc(evidence.label("conditions", c)) for c in frame["condition"]]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=frame["patients_in_studies_with_benefit"],
+            orientation="h",
+            name="Patients in studies reporting a clinical benefit",
+            marker={"color": "#009E73"},
+            text=frame["patients_in_studies_with_benefit"],
+            textposition="outside",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=-frame["patients_with_serious_events"],
+            orientation="h",
+            name="Patients with a serious adverse event",
+            marker={"color": "#D55E00", "pattern": {"shape": "x"}},
+            text=frame["patients_with_serious_events"],
+            textposition="outside",
+            customdata=frame[["patients_with_related_serious_events", "deaths"]].to_numpy(),
+            hovertemplate="%{y}: %{text} patients with serious events (%{customdata[0]} possibly related), "
+            "%{customdata[1]} deaths<extra></extra>",
+        )
+    )
+    base_layout(fig, title="Benefit and harm side by side, by condition", height=170 + 40 * len(frame))
+    fig.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
+    fig.update_xaxes(title_text="← patients with serious events · patients in studies reporting benefit →")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def dose_response_figure(evidence: Evidence, points: pd.DataFrame, y_title: str) -> go.Figure:
+    """Dose per kg (log) against response: colour = cell source, size = patients, shape = design."""
+    fig = go.Figure()
+    sources = list(dict.fromkeys(points["cell_source"]))
+    palette = {s: OKABE_ITO[i % len(OKABE_ITO)] for i, s in enumerate(sources)}
+    for source in sources:
+        part = points[points["cell_source"] == source]
+        fig.add_trace(
+            go.Scatter(
+                x=part["dose_per_kg"],
+                y=part["response"],
+                mode="markers",
+                name=esc(evidence.label("cell_sources", source) or "not reported"),
+                marker={
+                    "color": palette[source],
+                    "symbol": [DESIGN_SYMBOLS.get(int(r), "circle") for r in part["evidence_rank"]],
+                    "size": marker_sizes(part["n"].fillna(0).astype(float), max(1, int(points["n"].max() or 1)))
+                    .clip(upper=30)
+                    .tolist(),
+                    "line": {"color": "#333333", "width": 1},
+                },
+                customdata=part[["badge", "timepoint"]].to_numpy(),
+                hovertemplate="%{customdata[0]}<br>dose %{x:.1e} cells/kg · response %{y:.1f} at month %{customdata[1]}<extra></extra>",
+            )
+        )
+    base_layout(fig, title="Dose per kg against response", height=460)
+    fig.update_xaxes(type="log", title_text="cells per kg per infusion (log scale)", exponentformat="power")
+    fig.update_yaxes(title_text=y_title)
+    fig.update_layout(legend={"title": {"text": "Cell source"}})
+    return fig
+
+
+def durability_figure(evidence: Evidence, points: pd.DataFrame, y_title: str) -> go.Figure:
+    """Response against months since treatment, one line per study arm; solid = one infusion,
+    dashed = repeated infusions."""
+    fig = go.Figure()
+    for _, part in points.groupby(["study_id", "arm"], sort=False):
+        part = part.sort_values("timepoint")
+        repeated = bool(part["repeated"].iloc[0])
+        fig.add_trace(
+            go.Scatter(
+                x=part["timepoint"],
+                y=part["response"],
+                mode="lines+markers",
+                name=esc(part["label"].iloc[0]),
+                line={
+                    "color": "#0072B2" if not repeated else "#E69F00",
+                    "dash": "solid" if not repeated else "dash",
+                    "width": 1.5,
+                },
+                marker={"symbol": DESIGN_SYMBOLS.get(int(part["evidence_rank"].iloc[0]), "circle"), "size": 8},
+                customdata=part[["badge"]].to_numpy(),
+                hovertemplate="%{customdata[0]}<br>month %{x}: %{y:.1f}<extra></extra>",
+                legendgroup="repeated" if repeated else "single",
+            )
+        )
+    base_layout(fig, title="Response over months since treatment (solid: one infusion; dashed: repeated)", height=460)
+    fig.update_xaxes(title_text="months since (first) treatment")
+    fig.update_yaxes(title_text=y_title)
+    fig.update_layout(showlegend=len(points.groupby(["study_id", "arm"])) <= 12)
     return fig

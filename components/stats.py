@@ -19,7 +19,7 @@ is good news is the caller's knowledge (`lower_is_better`), carried on the `Effe
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,7 +163,8 @@ def se_of_mean_difference(sd1: float, n1: int, sd2: float, n2: int) -> float:
 def sd_change(sd_base: float, sd_follow: float, corr: float) -> float:
     """SD of the change from baseline, from the baseline and follow-up SDs and their correlation.
 
-    Cochrane Handbook 6.5.2.8: SD_change = sqrt(SD_base² + SD_follow² - 2 x Corr x SD_base x SD_follow).
+    Cochrane Handbook v6 6.5.2.8 (16.1.3.2 in v5.1):
+    SD_change = sqrt(SD_base² + SD_follow² - 2 x Corr x SD_base x SD_follow).
     The correlation is rarely reported, so callers must choose it (0.5 is a common assumption) —
     there is deliberately no default.
     """
@@ -301,8 +302,8 @@ def _logit_and_variance(events: np.ndarray, totals: np.ndarray) -> tuple[np.ndar
     Studies with 0 or n events get ZERO_CELL_CORRECTION added to events and non-events.
     """
     extreme = (events <= 0) | (events >= totals)
-    events = events + ZERO_CELL_CORRECTION * extreme
     non_events = totals - events + ZERO_CELL_CORRECTION * extreme
+    events = events + ZERO_CELL_CORRECTION * extreme
     return np.log(events / non_events), 1 / events + 1 / non_events
 
 
@@ -321,14 +322,18 @@ def _two_proportions(
     """Risk difference or risk ratio (MSC vs control) with a normal CI, on the log scale for the ratio."""
     if measure == RISK_RATIO and events == 0 and control_events == 0:
         return None  # no events in either arm says nothing about a ratio (Cochrane Handbook 10.4.4.1)
-    statistic = "diff" if measure == RISK_DIFFERENCE else "risk-ratio"
+    patients = round(n + control_n)
+    if min(events, n - events, control_events, control_n - control_events) <= 0:
+        # Correct only tables with a zero cell. statsmodels' own float zero_correction adds it to the
+        # events of every table (statsmodels 0.15), shifting estimates that need no correction.
+        events, control_events = events + ZERO_CELL_CORRECTION, control_events + ZERO_CELL_CORRECTION
+        n, control_n = n + 2 * ZERO_CELL_CORRECTION, control_n + 2 * ZERO_CELL_CORRECTION
     estimate, variance = effectsize_2proportions(
         np.array([events]),
         np.array([float(n)]),
         np.array([control_events]),
         np.array([float(control_n)]),
-        statistic=statistic,
-        zero_correction=ZERO_CELL_CORRECTION,
+        statistic="diff" if measure == RISK_DIFFERENCE else "risk-ratio",
     )
     estimate, se = float(estimate[0]), math.sqrt(float(variance[0]))
     if not _usable(se):
@@ -337,7 +342,7 @@ def _two_proportions(
     low, high = estimate - z * se, estimate + z * se
     if measure == RISK_RATIO:
         estimate, low, high = math.exp(estimate), math.exp(low), math.exp(high)
-    return Effect(estimate, se, low, high, n + control_n, measure, lower_is_better)
+    return Effect(estimate, se, low, high, patients, measure, lower_is_better)
 
 
 def effect_from_row(
@@ -374,9 +379,7 @@ def effect_from_row(
         control_n = _count(row, "control_n")
         control_events = _responders(row, "control_", control_n)
         if vs_control and control_events is not None and control_n is not None:
-            effect = _two_proportions(events, n, control_events, control_n, responder_measure, lower_is_better)
-            if effect is not None:
-                return effect
+            return _two_proportions(events, n, control_events, control_n, responder_measure, lower_is_better)
         return _proportion(events, n, lower_is_better)
     if str(row.get("stat") or "").strip() == "median":
         return None  # medians and IQRs cannot be turned into means without inventing a distribution
@@ -401,7 +404,10 @@ def _dersimonian_laird(y: np.ndarray, variances: np.ndarray) -> dict[str, float 
     Riley, Higgins & Deeks 2011, BMJ 342:d549): estimate ± t(k-2) x sqrt(tau² + SE²), for k >= 3.
     """
     k = len(y)
-    result = combine_effects(y, variances, method_re="dl")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # With Q <= k - 1 statsmodels divides by a zero (or negative) total variance in results that
+        # are discarded below; the warnings would only alarm.
+        result = combine_effects(y, variances, method_re="dl")
     if result.tau2 > 0:
         tau2, estimate, se = float(result.tau2), float(result.mean_effect_re), float(result.sd_eff_w_re)
     else:
@@ -426,7 +432,10 @@ def _dersimonian_laird(y: np.ndarray, variances: np.ndarray) -> dict[str, float 
     }
 
 
-def _back_transformed(numbers: dict[str, float | None], inverse, k: int, n_patients: int) -> Pooled:
+def _back_transformed(
+    numbers: dict[str, float | None], inverse: Callable[[float], float], k: int, n_patients: int
+) -> Pooled:
+    """Pooled numbers back on the natural scale; heterogeneity stays on the pooling scale."""
     on_scale = {key: (None if numbers[key] is None else float(inverse(numbers[key]))) for key in numbers}
     return Pooled(
         estimate=on_scale["estimate"],

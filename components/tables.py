@@ -53,3 +53,17 @@ def study_table(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return frame.reset_index(drop=True)
+
+
+def evidence_badge(evidence: Evidence, row: pd.Series) -> str:
+    """Design, patients on MSC, control or not, follow-up: the badge on every mark and tooltip."""
+    design = evidence.label("designs", row["design"])
+    n = f"{int(row['n_msc'])} on MSC" if pd.notna(row["n_msc"]) else "patients on MSC not reported"
+    if row["design"] in ("rct", "non_randomised_controlled"):
+        control = f"control {int(row['n_control'])}" if pd.notna(row["n_control"]) else "controlled"
+        if row.get("control_type") == "msc_regimen":
+            control = "control arm also on MSC"
+    else:
+        control = "no control group"
+    follow = f"{row['follow_up_months']:g} months" if pd.notna(row["follow_up_months"]) else "follow-up not reported"
+    return f"{study_label(row)} · {design} · {n} · {control} · {follow}"

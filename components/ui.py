@@ -19,10 +19,19 @@ from components import url_state
 from components.files import Problem
 from components.filters import StudyFilter
 from components.loader import DATA_DIR, Evidence, EvidenceError, load_evidence
+from components.theme import PLOTLY_CONFIG
 
 PAGES = {
     "overview": "pages/overview.py",
     "explore": "pages/explore_studies.py",
+    "profile": "pages/condition_profile.py",
+    "compare": "pages/compare.py",
+    "mechanisms": "pages/mechanisms.py",
+    "outcomes": "pages/outcomes.py",
+    "dose": "pages/dose_durability.py",
+    "safety": "pages/safety.py",
+    "trials": "pages/registered_trials.py",
+    "claims": "pages/claim_check.py",
     "study": "pages/study_detail.py",
     "methods": "pages/data_methods.py",
 }
@@ -84,6 +93,13 @@ def sidebar_about(ev: Evidence) -> None:
             f"{len(ev.studies)} studies"
         )
         st.page_link(PAGES["methods"], label="Sources, data and methods", icon=":material/menu_book:")
+        st.radio(
+            "Chart downloads (camera icon on each chart)",
+            ["png", "svg"],
+            format_func=lambda f: {"png": "PNG, print resolution", "svg": "SVG, for slides"}[f],
+            key="chart_format",
+            horizontal=True,
+        )
 
 
 def _options(ev: Evidence, vocabulary: str, column: str, table: pd.DataFrame | None = None) -> list[str]:
@@ -182,6 +198,37 @@ def share_link() -> None:
     with st.sidebar.expander("Link to this view", icon=":material/link:"):
         st.code(f"{base}?{query}" if query else base or "(this page)", language=None, wrap_lines=True)
         st.caption("Copy it with the button at the top right of the box.")
+
+
+def page_params(page: str, specs: dict[str, url_state.Spec], defaults: dict[str, object]) -> dict[str, str]:
+    """Widget keys for a page's own settings (e.g. the compared conditions), restored from the URL."""
+    store = st.session_state.setdefault("_filters", {})
+    seed_from_url(specs, store)
+    return {name: page_widget_key(page, name, store, defaults[name]) for name in specs}
+
+
+def remember(values: dict[str, object], defaults: dict[str, object]) -> None:
+    """Keep a page's own settings for the session and in the URL."""
+    st.session_state.setdefault("_filters", {}).update(values)
+    write_to_url(values, defaults)
+
+
+def chart(fig, key: str, caption: str, data: pd.DataFrame | None = None, **kwargs):
+    """A chart, its plain-words caption, and the data behind it one click away."""
+    event = st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG | chart_download_options(), **kwargs)
+    st.caption(caption)
+    if data is not None:
+        with st.expander("Data behind this chart"):
+            st.dataframe(data, hide_index=True, width="stretch")
+    return event
+
+
+def chart_download_options() -> dict:
+    """The toolbar's download format (PNG or SVG), chosen once in the sidebar."""
+    fmt = st.session_state.get("chart_format", "png")
+    return {
+        "toImageButtonOptions": {"format": fmt, "scale": 3 if fmt == "png" else 1, "filename": "msc-evidence-chart"}
+    }
 
 
 def study_filters(ev: Evidence, page: str) -> StudyFilter:

@@ -37,7 +37,9 @@ cols[2].metric("Conditions", numbers.conditions)
 cols[3].metric("Randomised trials", numbers.randomised)
 unreported = int(studies["n_msc"].isna().sum())
 if unreported:
-    st.caption(f"{unreported} of these studies do not report how many patients were treated; they add none to the total.")
+    st.caption(
+        f"{unreported} of these studies do not report how many patients were treated; they add none to the total."
+    )
 
 # 4. Evidence map
 if studies.empty:

@@ -21,8 +21,8 @@ def test_every_page_file_is_registered_in_navigation():
         node.slice.value
         for node in ast.walk(tree)
         if isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Attribute)
-        and node.value.attr == "PAGES"
+        and isinstance(node.value, ast.Name | ast.Attribute)
+        and getattr(node.value, "id", getattr(node.value, "attr", "")) in ("P", "PAGES")
         and isinstance(node.slice, ast.Constant)
     }
     assert {PAGES[k] for k in used} == page_files

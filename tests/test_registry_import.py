@@ -298,12 +298,21 @@ def test_merge_updates_only_where_the_registry_gives_a_value():
     }
     before = copy.deepcopy([CURATED])
     rows, report = merge([CURATED], [registry])
-    assert [CURATED] == before  # input left alone
+    assert before == [CURATED]  # input left alone
     assert rows == [CURATED | {"status": "terminated", "sponsor": "Fixture Kidney Centre"}]
     assert report.updated == {
         "NCT00000002": {"status": ("recruiting", "terminated"), "sponsor": ("", "Fixture Kidney Centre")}
     }
     assert report.recheck == ["NCT00000002"]  # was checked; the new values were not
+
+
+def test_merge_keeps_the_curated_condition_of_an_existing_trial():
+    registry = dict(CURATED, condition="sle", status="completed")
+    rows, report = merge([CURATED], [registry])
+    assert rows[0]["condition"] == "lupus_nephritis"
+    assert rows[0]["status"] == "completed"
+    assert report.kept == {"NCT00000002": {"condition": ("lupus_nephritis", "sle")}}
+    assert "condition" not in report.updated["NCT00000002"]
 
 
 def test_merge_adds_new_trials_after_existing_ones_and_counts():
@@ -357,6 +366,14 @@ def test_written_table_keeps_dictionary_column_order_and_crlf(dataset_copy, dict
     assert _trial(dataset_copy, "NCT90000001")["country"] == "China; Singapore"
 
 
+def test_written_table_keeps_its_file_permissions(dataset_copy):
+    table = dataset_copy / "registered_trials.csv"
+    table.chmod(0o644)
+    assert main([str(COMPLETED_LUPUS), "--data-dir", str(dataset_copy)]) == 0
+    assert table.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in dataset_copy.iterdir() if p.name.endswith(".tmp")] == []
+
+
 def test_second_import_of_the_same_file_changes_nothing(dataset_copy, capsys):
     assert main([str(PAGE), "--data-dir", str(dataset_copy)]) == 0
     after_first = _snapshot(dataset_copy)
@@ -375,11 +392,19 @@ def test_dry_run_reports_but_writes_nothing(dataset_copy, capsys):
     assert _snapshot(dataset_copy) == before
 
 
-def test_condition_option_imports_an_otherwise_skipped_trial(dataset_copy):
+def test_condition_option_imports_an_otherwise_skipped_trial(dataset_copy, capsys):
+    # The Crohn trial's cells are adipose MSC, which the shipped vocabulary has and mini lacks.
+    with (dataset_copy / "vocabularies" / "cell_sources.yaml").open("a", encoding="utf-8") as vocabulary:
+        vocabulary.write("- {id: adipose, label: Adipose-derived MSC, product: cultured_msc, description: Fat.}\n")
     assert main([str(PAGE), "--data-dir", str(dataset_copy), "--condition", "rheumatoid_arthritis"]) == 0
     trials = load_evidence(dataset_copy).registered_trials.set_index("registry_id")
-    assert trials.loc["NCT90000003", "condition"] == "rheumatoid_arthritis"
-    assert trials.loc["NCT90000002", "condition"] == "rheumatoid_arthritis"  # the option applies to every trial
+    assert trials.loc["NCT90000003", ["condition", "cell_source"]].tolist() == ["rheumatoid_arthritis", "adipose"]
+    assert trials.loc["NCT90000002", "condition"] == "rheumatoid_arthritis"  # every new trial
+    # An existing trial keeps its curated condition; the different reading is only reported.
+    assert trials.loc["NCT00000002", "condition"] == "lupus_nephritis"
+    assert "kept NCT00000002: condition 'lupus_nephritis' (the import reads 'rheumatoid_arthritis')" in (
+        capsys.readouterr().out
+    )
 
 
 def test_unknown_condition_option_is_refused(dataset_copy, capsys):

@@ -1,0 +1,205 @@
+"""Claim check: a popular statement about MSC therapy set against the evidence, with a verdict in
+plain words from explicit rules.
+
+The rules, in order (the first that applies gives the verdict):
+
+Efficacy and mechanism claims (a benefit found, or a target moved in the claimed direction):
+  1. No study in scope measured it                                   -> "No clinical data"
+  2. Randomised trials measured it: all against it                    -> "Contradicted by randomised evidence"
+  3. Randomised trials measured it: all for it                        -> "Supported by randomised evidence"
+  4. Randomised trials measured it: some for, some against            -> "Randomised evidence is mixed"
+  5. No randomised trial; a non-randomised controlled study supports  -> "Supported by non-randomised controlled studies only"
+  6. Only uncontrolled studies support it, one study under 20 patients -> "Rests on one small uncontrolled study"
+  7. Only uncontrolled studies support it                             -> "Open-label (uncontrolled) studies only"
+  8. Studies measured it and none supports it                         -> "Measured, but no study found it"
+  "Randomised" means randomised against a control that did not receive MSC (a dose comparison ranks
+  as uncontrolled; see loader.evidence_rank).
+
+Safety claims:
+  1. No study in scope reported on adverse events                     -> "No clinical data"
+  2. A death or serious event judged related or possibly related      -> "Serious harm possibly related to the cells was reported"
+  3. Otherwise                                                        -> "No serious related harm reported (mostly small open-label studies)"
+
+Open questions (e.g. "cell source, dose and delivery are not standardised") are answered with the
+variety the data show, not with a verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from components.aggregate import BENEFIT, patients_once, study_benefit_states
+from components.filters import expand_conditions
+from components.loader import Evidence
+
+RANDOMISED = 1
+CONTROLLED = 2
+SMALL_STUDY = 20
+
+NO_DATA = "No clinical data"
+CONTRADICTED = "Contradicted by randomised evidence"
+SUPPORTED_RCT = "Supported by randomised evidence"
+MIXED_RCT = "Randomised evidence is mixed"
+SUPPORTED_CONTROLLED = "Supported by non-randomised controlled studies only"
+ONE_SMALL = "Rests on one small uncontrolled study"
+OPEN_LABEL_ONLY = "Open-label (uncontrolled) studies only"
+NOT_FOUND = "Measured, but no study found it"
+SERIOUS_HARM = "Serious harm possibly related to the cells was reported"
+NO_SERIOUS_HARM = "No serious related harm reported (mostly small open-label studies)"
+OPEN_QUESTION = "Open question"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Studies for and against a claim, by evidence rank."""
+
+    for_ranks: tuple[int, ...] = ()
+    against_ranks: tuple[int, ...] = ()
+    for_patients: tuple[int, ...] = ()
+
+
+def efficacy_verdict(tally: Tally) -> str:
+    """The verdict for an efficacy or mechanism claim from its tally (rules 1-8 above)."""
+    if not tally.for_ranks and not tally.against_ranks:
+        return NO_DATA
+    rct_for = sum(1 for r in tally.for_ranks if r == RANDOMISED)
+    rct_against = sum(1 for r in tally.against_ranks if r == RANDOMISED)
+    if rct_against and not rct_for:
+        return CONTRADICTED
+    if rct_for and not rct_against:
+        return SUPPORTED_RCT
+    if rct_for and rct_against:
+        return MIXED_RCT
+    if any(r == CONTROLLED for r in tally.for_ranks):
+        return SUPPORTED_CONTROLLED
+    if tally.for_ranks:
+        if len(tally.for_ranks) == 1 and tally.for_patients and tally.for_patients[0] < SMALL_STUDY:
+            return ONE_SMALL
+        return OPEN_LABEL_ONLY
+    return NOT_FOUND
+
+
+def safety_verdict(studies_reporting: int, serious_related: int) -> str:
+    if studies_reporting == 0:
+        return NO_DATA
+    if serious_related:
+        return SERIOUS_HARM
+    return NO_SERIOUS_HARM
+
+
+def scope(evidence: Evidence, studies: pd.DataFrame, condition: str) -> pd.DataFrame:
+    """The studies a claim is about: its condition (with sub-conditions), or all."""
+    if not condition:
+        return studies
+    return studies[studies["condition"].isin(expand_conditions(evidence, (condition,)))]
+
+
+def tally_claim(evidence: Evidence, claim: pd.Series, studies: pd.DataFrame) -> tuple[Tally, list[str], list[str]]:
+    """Studies for and against a claim (ids), and its tally by evidence rank."""
+    in_scope = scope(evidence, studies, claim["condition"])
+    for_ids: set[str] = set()
+    against_ids: set[str] = set()
+    if claim["benefit"]:
+        states = study_benefit_states(evidence, in_scope)
+        states = states[states["benefit"] == claim["benefit"]]
+        for_ids |= set(states.loc[states["state"] == BENEFIT, "study_id"])
+        against_ids |= set(states.loc[states["state"] != BENEFIT, "study_id"])
+    if claim["target"]:
+        mech = evidence.mechanisms
+        mech = mech[(mech["target"] == claim["target"]) & mech["study_id"].isin(in_scope.index)]
+        wanted = claim["target_direction"]
+        moved = mech[mech["direction"] == wanted] if wanted else mech[mech["direction"] != "no_change"]
+        for_ids |= set(moved["study_id"])
+        against_ids |= set(mech["study_id"]) - set(moved["study_id"])
+    # A study that found it at any time point counts for the claim, not against it.
+    against_ids -= for_ids
+    rank = studies["evidence_rank"]
+    tally = Tally(
+        for_ranks=tuple(int(rank[i]) for i in sorted(for_ids)),
+        against_ranks=tuple(int(rank[i]) for i in sorted(against_ids)),
+        for_patients=tuple(
+            int(studies.at[i, "n_msc"]) if pd.notna(studies.at[i, "n_msc"]) else 0 for i in sorted(for_ids)
+        ),
+    )
+    return tally, sorted(for_ids), sorted(against_ids)
+
+
+def check_claims(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
+    """Every claim with its evidence for and against, patients, best design and verdict."""
+    rows = []
+    ae = evidence.adverse_events[evidence.adverse_events["arm"] == "msc"]
+    for _, claim in evidence.claims.iterrows():
+        in_scope = scope(evidence, studies, claim["condition"])
+        row = {
+            "claim_id": claim["claim_id"],
+            "claim": claim["claim"],
+            "kind": claim["kind"],
+            "condition": claim["condition"],
+            "studies_in_scope": len(in_scope),
+            "for": 0,
+            "against": 0,
+            "not_measured": 0,
+            "patients_for": 0,
+            "patients_against": 0,
+            "best_design_for": "",
+            "randomised": "",
+            "verdict": "",
+            "for_ids": (),
+            "against_ids": (),
+            "source_url": claim["source_url"],
+        }
+        if claim["kind"] == "safety":
+            part = ae[ae["study_id"].isin(in_scope.index)]
+            reporting = sorted(set(part["study_id"]))
+            serious_related = part[(part["serious"] == "yes") & part["related"].isin(["yes", "possibly"])]
+            against = sorted(set(serious_related["study_id"]))
+            row.update(
+                {
+                    "for": len(reporting) - len(against),
+                    "against": len(against),
+                    "not_measured": len(in_scope) - len(reporting),
+                    "patients_for": patients_once(in_scope.loc[[i for i in reporting if i not in against]]),
+                    "patients_against": patients_once(in_scope.loc[against]),
+                    "verdict": safety_verdict(len(reporting), len(against)),
+                    "for_ids": tuple(i for i in reporting if i not in against),
+                    "against_ids": tuple(against),
+                }
+            )
+        elif claim["kind"] == "open_question":
+            sources = sorted(set(in_scope["cell_source"]) - {""})
+            routes = sorted(set(in_scope["route"]) - {""})
+            doses = in_scope["dose_per_kg"].dropna()
+            spread = f"; doses from {doses.min():.0e} to {doses.max():.0e} cells/kg" if len(doses) else ""
+            row.update(
+                {
+                    "verdict": f"{OPEN_QUESTION}: {len(sources)} cell sources and {len(routes)} routes in these studies{spread}",
+                    "not_measured": 0,
+                }
+            )
+        else:
+            tally, for_ids, against_ids = tally_claim(evidence, claim, studies)
+            best = min(tally.for_ranks) if tally.for_ranks else None
+            designs = evidence.vocab["designs"].set_index(evidence.vocab["designs"]["rank"].astype(int))["label"]
+            rct = ""
+            if RANDOMISED in tally.for_ranks:
+                rct = "supports"
+            if RANDOMISED in tally.against_ranks:
+                rct = "contradicts" if not rct else "mixed"
+            row.update(
+                {
+                    "for": len(for_ids),
+                    "against": len(against_ids),
+                    "not_measured": len(in_scope) - len(set(for_ids) | set(against_ids)),
+                    "patients_for": patients_once(studies.loc[for_ids]),
+                    "patients_against": patients_once(studies.loc[against_ids]),
+                    "best_design_for": designs.get(best, "") if best else "",
+                    "randomised": rct or "none",
+                    "verdict": efficacy_verdict(tally),
+                    "for_ids": tuple(for_ids),
+                    "against_ids": tuple(against_ids),
+                }
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,95 @@
+"""A condition's whole story, told from the numbers: studies, patients, best design, what improved,
+what did not, what harm was seen, and which registered trials never published.
+
+Every sentence is built from counts in the data; nothing here is hand-written per condition.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from components.aggregate import BENEFIT, NO_BENEFIT, evidence_map, headline_numbers
+from components.loader import Evidence
+
+
+def _names(evidence: Evidence, vocabulary: str, ids: list[str]) -> str:
+    labels = [
+        evidence.label(vocabulary, i).lower() if vocabulary == "benefits" else evidence.label(vocabulary, i)
+        for i in ids
+    ]
+    if not labels:
+        return ""
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def condition_story(evidence: Evidence, condition: str, studies: pd.DataFrame, trials: pd.DataFrame) -> list[str]:
+    """Short plain-words sentences summarising the evidence for one condition."""
+    name = evidence.label("conditions", condition)
+    if studies.empty:
+        return [f"No published clinical study of MSC in {name} is in the current selection."]
+    numbers = headline_numbers(studies)
+    ranks = studies["evidence_rank"].dropna()
+    best = evidence.vocab["designs"].set_index(evidence.vocab["designs"]["rank"].astype(int))["label"]
+    best_design = best.get(int(ranks.min()), "") if len(ranks) else ""
+    sentences = [
+        f"{_plural(numbers.studies, 'published study', 'published studies')} of MSC in {name} "
+        f"treated {numbers.patients} patients (each cohort counted once); "
+        f"{_plural(numbers.randomised, 'was randomised', 'were randomised') if numbers.randomised else 'none was randomised'}. "
+        f"The strongest design is: {best_design.lower() or 'not recorded'}."
+    ]
+    cells = evidence_map(evidence, studies)
+    cells = cells[cells["condition"].isin(studies["condition"].unique())]
+    by_benefit = cells.groupby("benefit").agg(n_benefit=("n_benefit", "sum"), n_no=("n_no_benefit", "sum"))
+    found = by_benefit[by_benefit["n_benefit"] > 0].sort_values("n_benefit", ascending=False)
+    not_found = by_benefit[(by_benefit["n_no"] > 0)].sort_values("n_no", ascending=False)
+    states = cells[cells["state"] != "not_measured"]
+    governed_no = sorted(set(states.loc[states["state"] == NO_BENEFIT, "benefit"]))
+    if len(found):
+        sentences.append(f"Reported benefits: {_names(evidence, 'benefits', list(found.index[:6]))}.")
+    if len(not_found):
+        sentences.append(
+            f"Measured without benefit in at least one study: {_names(evidence, 'benefits', list(not_found.index[:6]))}."
+        )
+    if governed_no:
+        sentences.append(
+            "Where the strongest studies found no benefit: "
+            f"{_names(evidence, 'benefits', governed_no)} (see the evidence map for the designs)."
+        )
+    rct_no = states[(states["state"] == NO_BENEFIT) & (states["best_rank"] == 1)]
+    if len(rct_no):
+        sentences.append("At least one randomised trial found no benefit over its control.")
+    elif numbers.randomised and not states[(states["state"] == BENEFIT) & (states["best_rank"] == 1)].empty:
+        sentences.append("Randomised evidence supports at least one benefit.")
+    ae = evidence.adverse_events
+    ae = ae[ae["study_id"].isin(studies.index) & (ae["arm"] == "msc")]
+    serious = ae[ae["serious"] == "yes"]
+    deaths = ae[ae["category"] == "death"]
+    reporting = ae["study_id"].nunique()
+    harm = f"{_plural(reporting, 'study', 'studies')} reported on adverse events"
+    if len(serious):
+        harm += f"; {_plural(int(serious['patients_affected'].fillna(0).sum()), 'patient')} had a serious event"
+        related = serious[serious["related"].isin(["yes", "possibly"])]
+        harm += (
+            f" ({int(related['patients_affected'].fillna(0).sum())} judged related or possibly related to the cells)"
+        )
+    if len(deaths):
+        harm += f"; {_plural(int(deaths['patients_affected'].fillna(0).sum()), 'death')} recorded"
+    sentences.append(harm + ".")
+    if len(trials):
+        waiting = int(trials["finished_unpublished"].sum())
+        sentences.append(
+            f"{_plural(len(trials), 'registered trial')} found; {waiting} of them have finished or stopped "
+            "recruiting with no published results linked."
+        )
+    return sentences
+
+
+def key_studies(studies: pd.DataFrame, limit: int = 6) -> pd.DataFrame:
+    """The strongest and largest studies first."""
+    return studies.sort_values(["evidence_rank", "n_msc", "year"], ascending=[True, False, False]).head(limit)

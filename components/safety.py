@@ -1,0 +1,75 @@
+"""Harm: adverse events per patient treated, by condition, cell source or route, and every serious
+event with its study; and benefit beside harm for each condition.
+
+Rates are computed only over studies that reported on adverse events at all (a study with no
+adverse-event rows tells us nothing either way), with 95% Wilson intervals.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from components.aggregate import BENEFIT, patients_once, study_benefit_states
+from components.compare import wilson_interval
+from components.loader import Evidence
+
+BY = {"condition": "conditions", "cell_source": "cell_sources", "route": "routes"}
+
+
+def rates_by(evidence: Evidence, studies: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per group: patients treated in reporting studies; patients with any, serious and related events."""
+    ae = evidence.adverse_events
+    ae = ae[(ae["arm"] == "msc") & ae["study_id"].isin(studies.index)]
+    reporting = studies[studies.index.isin(set(ae["study_id"]))]
+    rows = []
+    for group, part in reporting.groupby(reporting[by].replace("", "not reported")):
+        events = ae[ae["study_id"].isin(part.index)]
+        treated = int(part["n_msc"].fillna(0).sum())
+        row = {"group": group, "studies_reporting": len(part), "patients_treated": treated}
+        for label, mask in (
+            ("serious", events["serious"] == "yes"),
+            ("related_serious", (events["serious"] == "yes") & events["related"].isin(["yes", "possibly"])),
+            ("non_serious", events["serious"] == "no"),
+            ("deaths", events["category"] == "death"),
+        ):
+            # Patients with an event, summed over event kinds: a patient with two kinds counts twice,
+            # so this is an upper bound, capped at the patients treated.
+            affected = min(int(events.loc[mask, "patients_affected"].fillna(0).sum()), treated)
+            low, high = wilson_interval(affected, treated)
+            row[label] = affected
+            row[f"{label}_per_100"] = 100 * affected / treated if treated else float("nan")
+            row[f"{label}_ci"] = f"{100 * low:.1f}–{100 * high:.1f}" if treated else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def serious_events(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
+    """Every death and serious adverse event, with its study and arm."""
+    ae = evidence.adverse_events
+    ae = ae[ae["study_id"].isin(studies.index) & ((ae["serious"] == "yes") | (ae["category"] == "death"))]
+    return ae.sort_values(["category", "study_id"]).reset_index(drop=True)
+
+
+def benefit_and_harm(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
+    """Per condition: patients in studies reporting any clinical benefit, beside patients with serious events."""
+    clinical = set(evidence.vocab["benefits"].query("kind == 'clinical'").index)
+    states = study_benefit_states(evidence, studies)
+    with_benefit = set(states[(states["state"] == BENEFIT) & states["benefit"].isin(clinical)]["study_id"])
+    harm = rates_by(evidence, studies, "condition").set_index("group") if len(studies) else pd.DataFrame()
+    rows = []
+    for condition, part in studies.groupby("condition"):
+        rows.append(
+            {
+                "condition": condition,
+                "studies": len(part),
+                "patients": patients_once(part),
+                "studies_with_clinical_benefit": int(part.index.isin(with_benefit).sum()),
+                "patients_in_studies_with_benefit": patients_once(part[part.index.isin(with_benefit)]),
+                "patients_with_serious_events": int(harm["serious"].get(condition, 0)) if len(harm) else 0,
+                "patients_with_related_serious_events": int(harm["related_serious"].get(condition, 0))
+                if len(harm)
+                else 0,
+                "deaths": int(harm["deaths"].get(condition, 0)) if len(harm) else 0,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,130 @@
+"""Outcomes: how large the reported benefits were, study by study, with pooled estimates and the
+published meta-analyses beside them."""
+
+import pandas as pd
+import streamlit as st
+
+from components import charts, stats, ui, url_state
+from components.filters import apply_filter, expand_conditions, headline
+from components.outcomes import ANALYSES, LATEST, build_analyses, published_estimates, scale_pooled
+
+# 1. Selections
+evidence = ui.evidence()
+selection = ui.study_filters(evidence, page="outcomes")
+studies = apply_filter(evidence, selection)
+available = evidence.outcomes[evidence.outcomes["study_id"].isin(studies.index)]
+counts = available.groupby("measure").study_id.nunique().sort_values(ascending=False)
+measures = [m for m in counts.index if m in evidence.vocab["measures"].index]
+st.title("Outcomes: how big were the effects?")
+st.caption(headline(evidence, studies, selection))
+if not measures:
+    st.info("No outcomes recorded for the studies in this selection.")
+    st.stop()
+defaults = {"measure": measures[0]}
+keys = ui.page_params("outcomes", {"measure": url_state.Choice(tuple(evidence.vocab["measures"].index))}, defaults)
+if st.session_state[keys["measure"]] not in measures:
+    st.session_state[keys["measure"]] = measures[0]
+left, middle, right = st.columns([2, 1, 1])
+measure = left.selectbox(
+    "Outcome measure",
+    measures,
+    format_func=lambda m: f"{evidence.label('measures', m)} ({counts[m]} studies)",
+    key=keys["measure"],
+)
+ui.remember({"measure": measure}, defaults)
+times = sorted(set(available.loc[available["measure"] == measure, "timepoint_months"]))
+timepoint = middle.selectbox(
+    "Time point",
+    [LATEST, *times],
+    format_func=lambda t: "Latest reported per study" if t == LATEST else f"Month {t:g}",
+    key="outcomes.timepoint",
+)
+impute = right.toggle(
+    "Impute change SD (r = 0.5)",
+    key="outcomes.impute",
+    help="Sensitivity analysis: where a study gives baseline and follow-up SDs but no SD of the change, assume a "
+    "correlation of 0.5 between them. Off by default: nothing is imputed unless you ask.",
+)
+
+# 2. Effects
+spec = evidence.vocab["measures"].loc[measure]
+lower_is_better = spec["lower_is_better"] == "true"
+analyses, skipped = build_analyses(evidence, studies, measure, timepoint, 0.5 if impute else None)
+st.markdown(
+    f"**{ui.md(spec['label'])}**: {ui.md(spec['description'])} Unit: {ui.md(spec['unit'])}; "
+    f"{'lower' if lower_is_better else 'higher'} is better."
+)
+
+# 3. One forest plot per kind of comparison, never pooled together
+if not analyses:
+    st.info("No study reports this outcome with the numbers needed for an effect size (see the list below).")
+for analysis in analyses:
+    st.subheader(ANALYSES[analysis.kind])
+    pooled = analysis.pooled
+    is_share = analysis.kind in (stats.PROPORTION, stats.RISK_DIFFERENCE)
+    scale = 100 if is_share else 1
+    effects = analysis.effects.copy()
+    for col in ("estimate", "ci_low", "ci_high"):
+        effects[col] = effects[col] * scale
+    shown = scale_pooled(pooled, scale)
+    unit = "% of patients" if analysis.kind == stats.PROPORTION else ("percentage points" if is_share else spec["unit"])
+    null_value = {stats.PROPORTION: float("nan")}.get(analysis.kind, 0.0)
+    plot, numbers = st.columns([3, 1])
+    with plot:
+        ui.chart(
+            charts.forest_figure(
+                evidence, effects, shown, ANALYSES[analysis.kind], unit, lower_is_better and not is_share, null_value
+            ),
+            key=f"forest_{analysis.kind}",
+            caption="Each row is a study (shape: design, as on the evidence map) with its 95% confidence interval. "
+            + ("The dashed line is no difference." if analysis.kind != stats.PROPORTION else ""),
+            data=effects.drop(columns=["effect"]),
+        )
+    with numbers:
+        if shown is not None and shown.k >= 2:
+            st.metric("Pooled estimate (random effects)", f"{shown.estimate:.2f}", help="DerSimonian-Laird")
+            st.markdown(
+                f"95% CI {shown.ci_low:.2f} to {shown.ci_high:.2f}  \n"
+                f"k = {shown.k} studies, {shown.n_patients} patients  \n"
+                f"I² = {shown.i2:.0f}%, tau² = {pooled.tau2:.3g}  \n"
+                + (
+                    f"Prediction interval {shown.pi_low:.2f} to {shown.pi_high:.2f}"
+                    if shown.pi_low is not None
+                    else "Prediction interval needs 3 or more studies."
+                )
+            )
+        else:
+            st.caption("One study only: nothing to pool.")
+        for warning in analysis.warnings:
+            st.warning(warning, icon=":material/warning:")
+
+# 4. What could not be plotted, and the published meta-analyses
+if not skipped.empty:
+    with st.expander(f"{len(skipped)} reported results could not be turned into an effect size"):
+        st.dataframe(skipped.drop(columns=["study_id"]), hide_index=True, width="stretch")
+conditions = expand_conditions(evidence, selection.conditions) if selection.conditions else None
+meta = published_estimates(evidence, measure, conditions)
+st.subheader("Published meta-analyses of this outcome")
+if meta.empty:
+    st.caption("None recorded for this outcome.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Meta-analysis": meta["authors"] + " " + meta["year"].astype("string"),
+                "Condition": meta["condition"].map(lambda c: evidence.label("conditions", c)),
+                "Effect": meta["effect"].str.replace("_", " "),
+                "Estimate": meta["estimate"],
+                "95% CI": meta["ci_low"].astype("string") + " to " + meta["ci_high"].astype("string"),
+                "Studies": meta["k_studies"],
+                "Patients": meta["n_patients"],
+                "I² (%)": meta["i2"],
+                "Model": meta["model"],
+                "Compared": meta["comparison"],
+                "Source": meta["source_url"],
+            }
+        ),
+        hide_index=True,
+        column_config={"Source": st.column_config.LinkColumn("Source", display_text="open")},
+        key="published_meta",
+    )
