@@ -47,6 +47,8 @@ TARGETS = (
 class MemoryResult:
     name: str
     rss_mb: dict[int, float] = field(default_factory=dict)
+    websockets: dict[int, int] = field(default_factory=dict)  # open at each level: the sessions are real
+    seconds_per_tab: float | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -85,7 +87,8 @@ def measure_target(browser, target: MemoryTarget, levels: tuple[int, ...], time_
     deadline = time.monotonic() + time_limit
     with running(target.app) as server:
         context = browser.new_context(viewport=VIEWPORT)
-        pages = []
+        pages, sockets = [], []
+        started = time.monotonic()
         try:
             for level in sorted(levels):
                 while len(pages) < level:
@@ -93,11 +96,14 @@ def measure_target(browser, target: MemoryTarget, levels: tuple[int, ...], time_
                         result.errors.append(f"stopped at {len(pages)} sessions: over {time_limit:.0f} s")
                         return result
                     page = context.new_page()
+                    page.on("websocket", lambda socket: sockets.append(socket))
                     page.goto(server.url, wait_until="commit")
                     page.wait_for_function(target.drawn[0], arg=target.drawn[1], timeout=60_000)
                     page.wait_for_selector(READY, timeout=60_000)
                     pages.append(page)
+                result.seconds_per_tab = (time.monotonic() - started - SETTLE_S * len(result.rss_mb)) / len(pages)
                 result.rss_mb[level] = settled_rss_mb(server.pid)
+                result.websockets[level] = sum(not socket.is_closed() for socket in sockets)
         except Exception as err:  # report what was measured so far
             result.errors.append(f"{type(err).__name__}: {str(err).splitlines()[0][:160]}")
         finally:
@@ -114,12 +120,18 @@ def measure_memory(
 
 def format_results(results: list[MemoryResult]) -> str:
     levels = sorted({level for r in results for level in r.rss_mb})
-    header = f"{'app':<18} " + " ".join(f"{f'RSS@{n} MB':>11}" for n in levels) + f" {'MB/session':>10}"
+    header = (
+        f"{'app':<18} "
+        + " ".join(f"{f'RSS@{n} MB':>11}" for n in levels)
+        + f" {'MB/session':>10} {'websockets':>12} {'s/tab':>6}"
+    )
     lines = [header]
     for r in results:
         cells = " ".join(f"{r.rss_mb[n]:>11.1f}" if n in r.rss_mb else f"{'—':>11}" for n in levels)
         per = "—" if r.per_session_mb is None else f"{r.per_session_mb:.2f}"
-        lines.append(f"{r.name:<18} {cells} {per:>10}")
+        conns = "/".join(str(r.websockets[n]) for n in levels if n in r.websockets)
+        tab = "—" if r.seconds_per_tab is None else f"{r.seconds_per_tab:.1f}"
+        lines.append(f"{r.name:<18} {cells} {per:>10} {conns:>12} {tab:>6}")
         lines += [f"    error: {e}" for e in r.errors]
     return "\n".join(lines)
 

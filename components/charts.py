@@ -508,17 +508,18 @@ def forest_figure(
     title: str,
     x_title: str,
     lower_is_better: bool,
-    null_value: float,
+    null_value: float | None,
 ) -> go.Figure:
-    """Forest plot: one row per study arm with its 95% CI, shape by design, and the pooled diamond."""
+    """Forest plot: one row per study arm with its 95% CI (shape: design), and the pooled diamond
+    with its prediction interval. `null_value` None means there is no line of no effect (a share)."""
     effects = effects.sort_values(["evidence_rank", "estimate"]).reset_index(drop=True)
-    labels = [esc(label) for label in effects["label"]]
+    rows = list(range(len(effects)))
     fig = go.Figure()
     symbols = [DESIGN_SYMBOLS.get(int(r), "circle") if pd.notna(r) else "circle" for r in effects["evidence_rank"]]
     fig.add_trace(
         go.Scatter(
             x=effects["estimate"],
-            y=labels,
+            y=rows,
             mode="markers",
             name="Study (95% CI)",
             marker={"symbol": symbols, "size": 11, "color": "#0072B2", "line": {"color": "#333333", "width": 1}},
@@ -531,42 +532,48 @@ def forest_figure(
                 "thickness": 1.5,
             },
             customdata=effects[["ci_low", "ci_high", "n", "timepoint"]].to_numpy(),
-            hovertemplate="%{y}<br>%{x:.2f} (95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})"
+            text=[esc(label) for label in effects["label"]],
+            hovertemplate="%{text}<br>%{x:.2f} (95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})"
             "<br>n = %{customdata[2]} · month %{customdata[3]}<extra></extra>",
         )
     )
+    tick_text = [esc(label) for label in effects["label"]]
     if pooled is not None and pooled.k >= 2:
-        label = f"Pooled, random effects (k = {pooled.k})"
+        y = len(effects) + 0.5
+        tick_text.append(f"<b>Pooled, random effects (k = {pooled.k})</b>")
+        rows.append(y)
         fig.add_trace(
             go.Scatter(
                 x=[pooled.ci_low, pooled.estimate, pooled.ci_high, pooled.estimate, pooled.ci_low],
-                y=[label, label, label, label, label],
+                y=[y, y - 0.35, y, y + 0.35, y],
                 mode="lines",
                 fill="toself",
                 fillcolor="#D55E00",
-                line={"color": "#D55E00", "width": 8},
-                name=label,
-                hovertemplate=f"{pooled.estimate:.2f} (95% CI {pooled.ci_low:.2f} to {pooled.ci_high:.2f})<extra></extra>",
+                line={"color": "#D55E00", "width": 1},
+                name="Pooled estimate",
+                hovertemplate=f"pooled {pooled.estimate:.2f} (95% CI {pooled.ci_low:.2f} to {pooled.ci_high:.2f})<extra></extra>",
             )
         )
         if pooled.pi_low is not None:
             fig.add_trace(
                 go.Scatter(
                     x=[pooled.pi_low, pooled.pi_high],
-                    y=[label, label],
+                    y=[y, y],
                     mode="lines",
                     line={"color": "#D55E00", "width": 1.5, "dash": "dot"},
                     name="95% prediction interval",
                     hovertemplate=f"prediction interval {pooled.pi_low:.2f} to {pooled.pi_high:.2f}<extra></extra>",
                 )
             )
-    fig.add_vline(x=null_value, line={"color": "#555555", "width": 1, "dash": "dash"})
-    side = "← favours MSC · favours control →" if lower_is_better else "← favours control · favours MSC →"
-    base_layout(fig, title=title, height=180 + 34 * (len(effects) + 1))
-    fig.update_xaxes(
-        title_text=f"{x_title}<br><sup>{side}</sup>" if "control" in title.lower() else x_title, zeroline=False
+    if null_value is not None:
+        fig.add_vline(x=null_value, line={"color": "#555555", "width": 1, "dash": "dash"})
+        side = "← favours MSC · favours control →" if lower_is_better else "← favours control · favours MSC →"
+        x_title = f"{x_title}<br><sup>{side}</sup>"
+    base_layout(fig, title=title, height=170 + 34 * (len(rows) + 1))
+    fig.update_xaxes(title_text=x_title, zeroline=False)
+    fig.update_yaxes(
+        tickmode="array", tickvals=rows, ticktext=tick_text, autorange="reversed", showgrid=True, gridcolor="#F0F0F0"
     )
-    fig.update_yaxes(autorange="reversed")
     fig.update_layout(showlegend=False)
     return fig
 

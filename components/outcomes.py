@@ -165,3 +165,16 @@ def scale_pooled(pooled: stats.Pooled | None, factor: float) -> stats.Pooled | N
         if getattr(pooled, name) is not None
     }
     return replace(pooled, **scaled)
+
+
+def effect_ready_counts(outcomes: pd.DataFrame) -> dict[str, int]:
+    """Per measure: rows with the numbers an effect size needs (a quick screen, not the full check)."""
+    has_n = outcomes["n"].notna() & (outcomes["stat"] != "median")
+    spread = (
+        outcomes[["change_sd", "change_ci_low", "followup_sd", "control_followup_sd", "control_change_sd"]]
+        .notna()
+        .any(axis=1)
+    )
+    responders = outcomes["responders"].notna() | outcomes["responders_pct"].notna()
+    ready = has_n & (spread | responders)
+    return outcomes[ready].groupby("measure").size().to_dict()

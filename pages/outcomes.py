@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import charts, stats, ui, url_state
 from components.filters import apply_filter, expand_conditions, headline
-from components.outcomes import ANALYSES, LATEST, build_analyses, published_estimates, scale_pooled
+from components.outcomes import ANALYSES, LATEST, build_analyses, effect_ready_counts, published_estimates, scale_pooled
 
 # 1. Selections
 evidence = ui.evidence()
@@ -15,20 +15,24 @@ studies = apply_filter(evidence, selection)
 available = evidence.outcomes[evidence.outcomes["study_id"].isin(studies.index)]
 counts = available.groupby("measure").study_id.nunique().sort_values(ascending=False)
 measures = [m for m in counts.index if m in evidence.vocab["measures"].index]
+usable = effect_ready_counts(available)
 st.title("Outcomes: how big were the effects?")
 st.caption(headline(evidence, studies, selection))
 if not measures:
     st.info("No outcomes recorded for the studies in this selection.")
     st.stop()
-defaults = {"measure": measures[0]}
+# Open on the measure with the most results that can become effect sizes.
+defaults = {"measure": max(measures, key=lambda m: (usable.get(m, 0), counts[m]))}
 keys = ui.page_params("outcomes", {"measure": url_state.Choice(tuple(evidence.vocab["measures"].index))}, defaults)
 if st.session_state[keys["measure"]] not in measures:
-    st.session_state[keys["measure"]] = measures[0]
+    st.session_state[keys["measure"]] = defaults["measure"]
 left, middle, right = st.columns([2, 1, 1])
 measure = left.selectbox(
     "Outcome measure",
     measures,
-    format_func=lambda m: f"{evidence.label('measures', m)} ({counts[m]} studies)",
+    format_func=lambda m: (
+        f"{evidence.label('measures', m)} ({counts[m]} studies, {usable.get(m, 0)} with effect sizes)"
+    ),
     key=keys["measure"],
 )
 ui.remember({"measure": measure}, defaults)
@@ -68,7 +72,8 @@ for analysis in analyses:
         effects[col] = effects[col] * scale
     shown = scale_pooled(pooled, scale)
     unit = "% of patients" if analysis.kind == stats.PROPORTION else ("percentage points" if is_share else spec["unit"])
-    null_value = {stats.PROPORTION: float("nan")}.get(analysis.kind, 0.0)
+    # A share of responders without a control has no line of no effect.
+    null_value = None if analysis.kind == stats.PROPORTION else 0.0
     plot, numbers = st.columns([3, 1])
     with plot:
         ui.chart(
@@ -82,7 +87,8 @@ for analysis in analyses:
         )
     with numbers:
         if shown is not None and shown.k >= 2:
-            st.metric("Pooled estimate (random effects)", f"{shown.estimate:.2f}", help="DerSimonian-Laird")
+            suffix = "%" if analysis.kind == stats.PROPORTION else (" points" if is_share else "")
+            st.metric("Pooled estimate (random effects)", f"{shown.estimate:.1f}{suffix}", help="DerSimonian-Laird")
             st.markdown(
                 f"95% CI {shown.ci_low:.2f} to {shown.ci_high:.2f}  \n"
                 f"k = {shown.k} studies, {shown.n_patients} patients  \n"
