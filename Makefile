@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8501
 BIN := $(VENV)/bin
 
-.PHONY: run dev test lint format bench clean
+.PHONY: run dev test lint format bench clean import-registry
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -49,3 +49,13 @@ format: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## import-registry: merge a ClinicalTrials.gov API v2 JSON export into data/registered_trials.csv
+##   make import-registry FILE=export.json [ARGS="--dry-run --condition sle"]
+import-registry: $(VENV)/.run-installed
+	@test -n "$(FILE)" || { echo "usage: make import-registry FILE=export.json [ARGS=--dry-run]"; exit 2; }
+	$(BIN)/python -m components.registry_import "$(FILE)" --data-dir data $(ARGS)
+
+## bench: measure the app against bare Streamlit apps in the same run (prints ratios and goals)
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.run_all $(ARGS)

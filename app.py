@@ -35,6 +35,7 @@ navigation = st.navigation(
         ],
         "About": [
             st.Page(P["methods"], title="Data & methods", icon=":material/menu_book:", url_path="methods"),
+            st.Page(P["your_data"], title="Use your own data", icon=":material/upload_file:", url_path="your-data"),
         ],
         "Hidden": [
             st.Page(P["study"], title="Study detail", icon=":material/article:", url_path="study", visibility="hidden"),

@@ -12,6 +12,7 @@ carries the imports and the cached data load, so the cost of a session is the gr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -66,10 +67,8 @@ def server_rss_mb(pid: int) -> float:
     process = psutil.Process(pid)
     total = process.memory_info().rss
     for child in process.children(recursive=True):
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):  # a child may exit while we count
             total += child.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total / MB
 
 

@@ -34,6 +34,7 @@ PAGES = {
     "claims": "pages/claim_check.py",
     "study": "pages/study_detail.py",
     "methods": "pages/data_methods.py",
+    "your_data": "pages/your_data.py",
 }
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=])")
@@ -56,8 +57,15 @@ def load_shipped() -> LoadResult:
         return LoadResult(None, tuple(err.problems))
 
 
+USER_EVIDENCE = "_user_evidence"
+
+
 def evidence() -> Evidence:
-    """The evidence for this session. app.py stops before any page runs if it failed to load."""
+    """The evidence for this session: the user's uploaded dataset if they chose one, else the
+    shipped data. app.py stops before any page runs if the shipped data failed to load."""
+    uploaded = st.session_state.get(USER_EVIDENCE)
+    if uploaded is not None:
+        return uploaded[1]
     result = load_shipped()
     if result.evidence is None:
         show_problems(result.problems)
@@ -86,8 +94,19 @@ def show_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
 
 
 def sidebar_about(ev: Evidence) -> None:
+    uploaded = st.session_state.get(USER_EVIDENCE)
+    if uploaded is not None:
+        ev = uploaded[1]
     version = ev.version
     with st.sidebar:
+        if uploaded is not None:
+            st.warning(
+                f"Exploring your uploaded data ({md(uploaded[0])}), for this session only.",
+                icon=":material/upload_file:",
+            )
+            if st.button("Switch back to the shipped data", key="use_shipped", icon=":material/undo:"):
+                del st.session_state[USER_EVIDENCE]
+                st.rerun()
         st.caption(
             f"Dataset version {md(version.get('version', '?'))} · {md(version.get('date', ''))} · "
             f"{len(ev.studies)} studies"
@@ -191,12 +210,17 @@ def url_notice() -> None:
         st.info(notice, icon=":material/link_off:")
 
 
+def view_link() -> str:
+    """The URL that reproduces the current view (page and every setting in it)."""
+    base = st.context.url or "http://127.0.0.1:8501/"
+    query = urlencode(st.query_params.to_dict(), safe=",")
+    return f"{base}?{query}" if query else base
+
+
 def share_link() -> None:
     """A copyable link that reproduces the current view."""
-    base = st.context.url or ""
-    query = urlencode(st.query_params.to_dict(), safe=",")
     with st.sidebar.expander("Link to this view", icon=":material/link:"):
-        st.code(f"{base}?{query}" if query else base or "(this page)", language=None, wrap_lines=True)
+        st.code(view_link(), language=None, wrap_lines=True)
         st.caption("Copy it with the button at the top right of the box.")
 
 

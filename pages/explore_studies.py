@@ -4,6 +4,7 @@ import streamlit as st
 
 from components import ui
 from components.aggregate import headline_numbers
+from components.citations import to_bibtex, to_ris
 from components.exports import to_safe_csv
 from components.filters import apply_filter, headline
 from components.tables import study_table
@@ -40,12 +41,37 @@ else:
     rows = event.selection.rows if event else []
     if rows:
         st.switch_page(ui.PAGES["study"], query_params={"study": table["Study id"].iat[rows[0]]})
-st.download_button(
-    "Download these studies as CSV",
+link = ui.view_link()
+cols = st.columns(3)
+cols[0].download_button(
+    "Studies as CSV",
     data=to_safe_csv(table),
     file_name="msc_studies.csv",
     mime="text/csv",
     key="download_csv",
     on_click="ignore",
     disabled=studies.empty,
+    icon=":material/table_view:",
 )
+cols[1].download_button(
+    "Citations as RIS",
+    data=to_ris(studies, link).encode("utf-8"),
+    file_name="msc_studies.ris",
+    mime="application/x-research-info-systems",
+    key="download_ris",
+    on_click="ignore",
+    disabled=studies.empty,
+    icon=":material/format_quote:",
+    help="For Zotero, EndNote or Mendeley; each record carries the link to this view.",
+)
+cols[2].download_button(
+    "Citations as BibTeX",
+    data=to_bibtex(studies, link).encode("utf-8"),
+    file_name="msc_studies.bib",
+    mime="application/x-bibtex",
+    key="download_bibtex",
+    on_click="ignore",
+    disabled=studies.empty,
+    icon=":material/format_quote:",
+)
+st.caption("Downloads hold exactly the studies in the table above; spreadsheet formulas in any cell are neutralised.")
