@@ -117,7 +117,7 @@ def test_an_invalid_upload_lists_its_problems_and_changes_nothing(app_on_shipped
     at.switch_page("pages/your_data.py").run()
     at.file_uploader(key="upload_files").set_value(("lab.zip", zipped(files), "application/zip")).run()
     assert not at.exception
-    problems = at.dataframe(key="upload_problems").value
+    problems = at.dataframe[0].value
     assert {"studies.csv"} <= set(problems["File"])
     assert "20x0" in set(problems["Value"])
     assert not at.button or all(b.key != "use_upload" for b in at.button)
