@@ -40,7 +40,9 @@ navigation = st.navigation(
         "Hidden": [
             st.Page(P["study"], title="Study detail", icon=":material/article:", url_path="study", visibility="hidden"),
         ],
-    }
+    },
+    # Pages along the top leave the sidebar to the filters, which every page shares.
+    position="top",
 )
 # Navigation is declared before anything is drawn, so a deep link (/explore) resolves on a cold start.
 result = ui.load_shipped()
@@ -51,3 +53,4 @@ if result.evidence is None:
 
 ui.sidebar_about(result.evidence)
 navigation.run()
+ui.sidebar_footer()

@@ -127,23 +127,33 @@ def wait_first_text(page, target: PageTarget) -> None:
         page.wait_for_function(JS_HAS_TEXT, arg=["p, strong", COUNT_PATTERN], timeout=WAIT_MS)
 
 
+def open_option(page, opener: str, name: str | re.Pattern):
+    """Open a dropdown and return the wanted option. A rerun that lands while the dropdown opens
+    (the page settling after its first draw) closes it again, so try a few times."""
+    for attempt in range(3):
+        page.wait_for_selector(READY, timeout=WAIT_MS)
+        page.locator(opener).first.click()
+        option = page.get_by_role("option", name=name, exact=isinstance(name, str))
+        try:
+            option.wait_for(timeout=5_000 * (attempt + 1))
+            return option
+        except Exception:
+            page.keyboard.press("Escape")
+    raise TimeoutError(f"the option {name!r} did not show after opening {opener}")
+
+
 def change_filter(page, target: PageTarget) -> float:
     """Change the target's widget; return seconds from the choice to the redrawn, idle page."""
-    page.wait_for_selector(READY, timeout=WAIT_MS)
     if target.rerun == "seed":
         before = page.evaluate(JS_CHART_PRINT)
-        page.locator('[data-testid="stSelectbox"]').first.click()
-        option = page.get_by_role("option", name="3", exact=True)
-        option.wait_for(timeout=WAIT_MS)
+        option = open_option(page, '[data-testid="stSelectbox"]', "3")
         start = time.perf_counter()
         option.click()
         page.wait_for_function(JS_CHART_CHANGED, arg=before, timeout=WAIT_MS)
     else:
         chart = target.charts > 0
         before = page.evaluate(JS_CHART_PRINT if chart else JS_COUNT_TEXT)
-        page.locator(CONDITION_INPUT).click()
-        option = page.get_by_role("option", name=CONDITION_CHOICE)
-        option.wait_for(timeout=WAIT_MS)
+        option = open_option(page, CONDITION_INPUT, CONDITION_CHOICE)
         start = time.perf_counter()
         option.click()
         page.keyboard.press("Escape")

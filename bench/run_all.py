@@ -36,7 +36,7 @@ class Row:
 
     @property
     def ratio(self) -> str:
-        if self.value is None or self.floor is None or self.floor <= 0:
+        if self.value is None or self.floor is None or self.floor <= 0 or self.value <= 0:
             return "—"
         return f"{self.value / self.floor:.1f}×"
 
@@ -57,6 +57,10 @@ class Row:
             "—" if self.goal is None else f"≤ {_num(self.goal, self.unit)}",
             self.met,
         ]
+
+
+def sessions(n: int) -> str:
+    return f"{n} session" if n == 1 else f"{n} sessions"
 
 
 def _num(value: float | None, unit: str) -> str:
@@ -135,7 +139,7 @@ def memory_section(quick: bool) -> tuple[list[Row], str]:
     top = max(levels)
     rows = [
         Row("server RSS, 1 session on Overview", ours.rss_mb.get(1), "MB", floor.rss_mb.get(1)),
-        Row(f"server RSS, {top} sessions on Overview", ours.rss_mb.get(top), "MB", floor.rss_mb.get(top)),
+        Row(f"server RSS, {sessions(top)} on Overview", ours.rss_mb.get(top), "MB", floor.rss_mb.get(top)),
         Row(
             "server memory per extra session",
             ours.per_session_mb,
@@ -160,8 +164,8 @@ def load_section(quick: bool) -> tuple[list[Row], str]:
     for n in levels:
         o, f = ours.get(n), floor.get(n)
         rows += [
-            Row(f"websocket rerun p50, {n} sessions (Overview)", o and o.p50_ms, "ms", f and f.p50_ms),
-            Row(f"websocket rerun p95, {n} sessions (Overview)", o and o.p95_ms, "ms", f and f.p95_ms),
+            Row(f"websocket rerun p50, {sessions(n)} (Overview)", o and o.p50_ms, "ms", f and f.p50_ms),
+            Row(f"websocket rerun p95, {sessions(n)} (Overview)", o and o.p95_ms, "ms", f and f.p95_ms),
         ]
     errors = sum(r.errors for r in results)
     rows.append(Row("websocket driver: errors (all levels, both apps)", errors, "", goal=0))

@@ -112,6 +112,12 @@ def sidebar_about(ev: Evidence) -> None:
             f"{len(ev.studies)} studies"
         )
         st.page_link(PAGES["methods"], label="Sources, data and methods", icon=":material/menu_book:")
+
+
+def sidebar_footer() -> None:
+    """Settings that belong to the whole app, below each page's filters."""
+    with st.sidebar:
+        st.divider()
         st.radio(
             "Chart downloads (camera icon on each chart)",
             ["png", "svg"],

@@ -91,3 +91,67 @@ def test_choose_a_condition_shrinks_the_table_and_links_to_sources(page, server)
     links.first.wait_for(timeout=30_000)
     assert links.count() >= 1
     assert page.get_by_text(re.compile("Sjögren")).count() >= 1
+
+
+def test_clicking_an_evidence_map_mark_lists_its_studies(page, server):
+    page.goto(server)
+    wait_ready(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.wait_for(timeout=30_000)
+    # The first trace holds the "benefit reported" marks; click one of its points.
+    point = chart.locator(".scatterlayer .trace").first.locator(".points path").first
+    point.wait_for(timeout=30_000)
+    point.scroll_into_view_if_needed()
+    box = point.bounding_box()
+    # Plotly reacts to real pointer events at the mark, not to a synthetic click on its path.
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text(re.compile(r"^.+ · .+: \d+ stud(y|ies)$")).first.wait_for(timeout=30_000)
+    wait_ready(page)
+    # The studies behind the mark appear as a table with their source links.
+    tables = page.locator('[data-testid="stDataFrame"]')
+    assert tables.count() >= 1
+    assert page.get_by_text(re.compile(r"^.+ · .+: \d+ stud(y|ies)$")).count() >= 1
+
+
+def test_sle_sledai_forest_plot_and_pooled_responses(page, server):
+    page.goto(f"{server}/outcomes?condition=sle&measure=sledai")
+    wait_ready(page)
+    page.get_by_text("Outcomes: how big were the effects?").wait_for(timeout=30_000)
+    page.get_by_text(re.compile("Systemic Lupus Erythematosus Disease|SLE disease activity index")).first.wait_for(
+        timeout=30_000
+    )
+    # A forest plot is drawn for SLEDAI (the randomised trial's difference versus placebo).
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
+    assert page.get_by_text("Difference versus control").count() >= 1
+    # Clinical response pools several studies: the pooled estimate is shown with k and I².
+    page.goto(f"{server}/outcomes?condition=sle&measure=sle_clinical_response")
+    wait_ready(page)
+    page.get_by_text("Pooled estimate (random effects)").wait_for(timeout=30_000)
+    assert page.get_by_text(re.compile(r"k = \d+ studies")).count() >= 1
+    assert page.get_by_text(re.compile("I² = ")).count() >= 1
+
+
+def test_a_filtered_views_link_opened_fresh_shows_the_same_rows(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    first = context.new_page()
+    first.goto(server)
+    wait_ready(first)
+    first.goto(f"{server}/explore")
+    wait_ready(first)
+    first.locator('[data-testid="stMultiSelect"] input[aria-label="Condition"]').click()
+    first.get_by_role("option", name=re.compile("Systemic lupus")).click()
+    first.keyboard.press("Escape")
+    first.wait_for_function("() => location.search.includes('condition=sle')", timeout=30_000)
+    wait_ready(first)
+    text_before = first.get_by_text(re.compile(r"^\d+ of \d+ stud")).first.inner_text()
+    link = first.url
+    context.close()
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    second = fresh.new_page()
+    second.goto(link)
+    wait_ready(second)
+    second.get_by_text(re.compile(r"^\d+ of \d+ stud")).first.wait_for(timeout=30_000)
+    assert second.get_by_text(re.compile(r"^\d+ of \d+ stud")).first.inner_text() == text_before
+    assert "Systemic lupus erythematosus" in text_before
+    fresh.close()
