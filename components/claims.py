@@ -126,6 +126,26 @@ def tally_claim(evidence: Evidence, claim: pd.Series, studies: pd.DataFrame) -> 
     return tally, sorted(for_ids), sorted(against_ids)
 
 
+CHECK_COLUMNS = [
+    "claim_id",
+    "claim",
+    "kind",
+    "condition",
+    "studies_in_scope",
+    "for",
+    "against",
+    "not_measured",
+    "patients_for",
+    "patients_against",
+    "best_design_for",
+    "randomised",
+    "verdict",
+    "for_ids",
+    "against_ids",
+    "source_url",
+]
+
+
 def check_claims(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
     """Every claim with its evidence for and against, patients, best design and verdict."""
     rows = []
@@ -202,4 +222,4 @@ def check_claims(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
                 }
             )
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)

@@ -140,7 +140,7 @@ def adverse_event_rates(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> 
     rows = []
     for group, studies in groups.items():
         reporting = studies[studies.index.isin(set(ae["study_id"]))]
-        treated = int(reporting["n_msc"].fillna(0).sum())
+        treated = patients_once(reporting)
         part = ae[ae["study_id"].isin(reporting.index)]
         for seriousness, label in (("yes", "serious"), ("no", "non-serious")):
             affected = int(part.loc[part["serious"] == seriousness, "patients_affected"].fillna(0).sum())

@@ -254,9 +254,13 @@ def build_evidence(files: Mapping[str, bytes], dictionary: dict) -> Evidence:
 
     # 3. Tables.
     tables, numbers_of = {}, {}
+    unreadable: set[str] = set()
     for name, spec in dictionary["tables"].items():
         frame, numbers, table_problems = _table_frame(spec, files.get(spec["file"]))
         problems += table_problems
+        if any(p.row is None or p.row == 0 or "cannot be read" in p.message for p in table_problems):
+            # A file that could not be read as a whole: don't also blame every row that refers to it.
+            unreadable.add(name)
         converted, col_problems = convert_table(
             frame, spec["columns"], file=spec["file"], row_numbers=numbers, vocabularies=vocab_ids
         )
@@ -270,6 +274,8 @@ def build_evidence(files: Mapping[str, bytes], dictionary: dict) -> Evidence:
             if col_spec.get("type") != "ref":
                 continue
             ref_table, ref_col = col_spec["references"].split(".")
+            if ref_table in unreadable:
+                continue
             valid = set(tables[ref_table][ref_col])
             problems += _reference_problems(
                 tables[name], col, valid, numbers_of[name], spec["file"], f"{ref_col} in {ref_table}"

@@ -24,7 +24,7 @@ def rates_by(evidence: Evidence, studies: pd.DataFrame, by: str) -> pd.DataFrame
     rows = []
     for group, part in reporting.groupby(reporting[by].replace("", "not reported")):
         events = ae[ae["study_id"].isin(part.index)]
-        treated = int(part["n_msc"].fillna(0).sum())
+        treated = patients_once(part)
         row = {"group": group, "studies_reporting": len(part), "patients_treated": treated}
         for label, mask in (
             ("serious", events["serious"] == "yes"),

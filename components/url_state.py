@@ -78,7 +78,7 @@ def _parse_one(raw: str, spec: Spec) -> object | None:
     if isinstance(spec, Choice):
         return raw if raw in spec.options else None
     if isinstance(spec, Integer):
-        if not re.fullmatch(r"\d{1,9}", raw):
+        if not re.fullmatch(r"[0-9]{1,9}", raw):
             return None
         number = int(raw)
         return number if spec.low <= number <= spec.high else None

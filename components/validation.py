@@ -23,13 +23,14 @@ MAX_TEXT_CHARS = 5_000
 FIRST_YEAR = 1995
 
 PATTERNS = {
-    "id": re.compile(r"^[a-z0-9][a-z0-9_.\-]*$"),
-    "integer": re.compile(r"^[+-]?\d+$"),
-    "number": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"),
-    "year": re.compile(r"^\d{4}$"),
-    "pmid": re.compile(r"^[1-9]\d{0,8}$"),
-    "doi": re.compile(r"^10\.\d{4,9}/[^\s\"<>]+$"),
-    "url": re.compile(r"^https://[A-Za-z0-9.\-]+(:\d+)?(/[^\s\"'<>`]*)?$"),
+    # re.ASCII: \d must mean 0-9 only; full-width or Arabic-Indic digits would pass and then be lost.
+    "id": re.compile(r"^[a-z0-9][a-z0-9_.\-]*$", re.ASCII),
+    "integer": re.compile(r"^[+-]?\d+$", re.ASCII),
+    "number": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII),
+    "year": re.compile(r"^\d{4}$", re.ASCII),
+    "pmid": re.compile(r"^[1-9]\d{0,8}$", re.ASCII),
+    "doi": re.compile(r"^10\.\d{4,9}/[^\s\"<>]+$", re.ASCII),
+    "url": re.compile(r"^https://[A-Za-z0-9.\-]+(:\d+)?(/[^\s\"'<>`]*)?$", re.ASCII),
     "registry": re.compile(
         r"^(NCT\d{8}"
         r"|ChiCTR[-A-Za-z]*\d{6,}"
@@ -49,7 +50,8 @@ PATTERNS = {
         r"|CTR\d{8}"
         r"|TCTR\d{11}"
         r"|NL-OMON\d+"
-        r"|NL\d{4,5})$"
+        r"|NL\d{4,5})$",
+        re.ASCII,
     ),
 }
 

@@ -14,6 +14,9 @@ present = [c for c in evidence.vocab["conditions"].index if c in set(evidence.st
 defaults = {"profile": present[0] if present else ""}
 keys = ui.page_params("profile", {"profile": url_state.Choice(tuple(present))}, defaults)
 st.title("Condition profile")
+if not present:
+    st.info("This dataset has no studies yet.")
+    st.stop()
 condition = st.selectbox(
     "Condition", present, format_func=lambda c: evidence.label("conditions", c), key=keys["profile"]
 )
