@@ -30,6 +30,7 @@ TABLES = (
     "registered_trials",
     "claims",
     "meta_analyses",
+    "curation_log",
 )
 VOCABULARIES = ("conditions", "targets", "benefits", "measures", "cell_sources", "donors", "routes", "designs")
 SEARCHABLE = (
@@ -65,6 +66,7 @@ class Evidence:
     registered_trials: pd.DataFrame
     claims: pd.DataFrame
     meta_analyses: pd.DataFrame
+    curation_log: pd.DataFrame
     vocab: dict[str, pd.DataFrame]
     dictionary: dict
     version: dict
@@ -407,6 +409,7 @@ def _assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict)
         registered_trials=tables["registered_trials"],
         claims=tables["claims"],
         meta_analyses=tables["meta_analyses"],
+        curation_log=tables["curation_log"],
         vocab=vocab,
         dictionary=dictionary,
         version=version,

@@ -44,7 +44,9 @@ counts = pd.DataFrame(
     {
         "Table": list(TABLES),
         "Rows": [len(evidence.table(t)) for t in TABLES],
-        "Checked by a second reading": [int((evidence.table(t)["checked"] != "").sum()) for t in TABLES],
+        "Checked by a second reading": [
+            int((evidence.table(t)["checked"] != "").sum()) if "checked" in evidence.table(t) else None for t in TABLES
+        ],
         "What a row is": [dictionary["tables"][t]["description"] for t in TABLES],
     }
 )
@@ -59,6 +61,19 @@ by_condition = (
 )
 st.markdown("**Studies per condition and design**")
 st.dataframe(by_condition, hide_index=True, width="stretch")
+
+st.markdown("**Second reading: what differed and what the data now holds**")
+st.dataframe(
+    evidence.curation_log.groupby(["table", "resolution"]).size().reset_index(name="values"),
+    hide_index=True,
+    width="stretch",
+)
+st.caption(
+    "took_second: the first reading had no value; kept_first: the second reading could not confirm it; "
+    "emptied: the readings disagreed, so the value was removed rather than risk a wrong number; set_unclear: they "
+    "disagreed on the direction; not_confirmed: the second reader found no copy of the source; resolved_by_editor: "
+    "decided on a third look at the source. Each study's page lists its own entries."
+)
 
 # 3. Downloads
 st.subheader("Download the tables")

@@ -40,6 +40,17 @@ links = [
     ("Where the facts were read", safe_https(study["source_url"])),
 ]
 st.markdown(" · ".join(f"[{name}]({url})" for name, url in links if url))
+reading = {
+    "yes": "read twice independently; the readings agreed",
+    "corrected": "read twice; the second reading corrected it",
+}
+st.caption(
+    "Source check: "
+    + reading.get(
+        study["checked"], "read once so far (a second, independent reading is pending or found no copy of the source)"
+    )
+    + "."
+)
 if study["parent_study_id"]:
     parent = studies.loc[study["parent_study_id"]]
     st.info(
@@ -135,4 +146,21 @@ _show(
         "notes": "Notes",
     },
     "No adverse events recorded for this study.",
+)
+
+log = evidence.curation_log
+log = log[(log["row_key"] == study_id) | log["row_key"].str.startswith(study_id + "|")]
+st.subheader("What the second reading found")
+_show(
+    log,
+    {
+        "table": "Table",
+        "row_key": "Row",
+        "column": "Column",
+        "first_reading": "First reading",
+        "second_reading": "Second reading",
+        "resolution": "Now holds",
+        "note": "Note",
+    },
+    "No differences between the two readings were recorded for this study.",
 )
