@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from components.loader import Evidence
@@ -82,102 +83,94 @@ def study_benefit_states(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFr
     return grouped[["study_id", "benefit", "state"]]
 
 
-def _cell_state(cell: pd.Series) -> str:
-    """The finding of a cell follows its best design: what the strongest studies that measured
-    the benefit found. Where those strongest studies disagree, the side with more patients wins,
-    and a tie counts as no benefit (the cautious reading)."""
-    if cell["n_benefit"] + cell["n_no_benefit"] == 0:
-        return NOT_MEASURED
-    if cell["top_n_benefit"] == 0:
-        return NO_BENEFIT
-    if cell["top_patients_benefit"] > cell["top_patients_no_benefit"]:
-        return BENEFIT
-    return NO_BENEFIT if cell["top_patients_no_benefit"] > 0 else BENEFIT
+def _per_cell_patients(cell: np.ndarray, cohort: np.ndarray, n: np.ndarray, n_cells: int) -> np.ndarray:
+    """Patients per cell, each cohort counted once (its largest report in the cell)."""
+    if len(cell) == 0:
+        return np.zeros(n_cells, dtype="int64")
+    largest = pd.Series(n).groupby([cell, cohort], sort=False).max()
+    cells_of = largest.index.get_level_values(0).to_numpy()
+    return np.bincount(cells_of, weights=largest.to_numpy(), minlength=n_cells).astype("int64")
+
+
+def _per_cell_min(cell: np.ndarray, values: np.ndarray, n_cells: int) -> np.ndarray:
+    best = np.full(n_cells, np.inf)
+    np.minimum.at(best, cell, values)
+    return np.where(np.isinf(best), np.nan, best)
 
 
 def evidence_map(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
     """Condition x benefit cells with their state, study counts, patients and best design.
 
     Every pair of a condition present in `studies` and a benefit in the vocabulary is a row, so
-    'not measured' gaps are explicit.
+    'not measured' gaps are explicit. Computed on integer cell codes with numpy, so the cost grows
+    with the outcome rows and stays small at 100k studies.
     """
     states = study_benefit_states(evidence, studies)
     conditions = [c for c in evidence.vocab["conditions"].index if c in set(studies["condition"])]
     benefits = list(evidence.vocab["benefits"].index)
+    n_cells = len(conditions) * len(benefits)
     cells = pd.MultiIndex.from_product([conditions, benefits], names=["condition", "benefit"]).to_frame(index=False)
-    if states.empty:
-        detail = pd.DataFrame(columns=["condition", "benefit", "state", "study_id"])
-    else:
-        detail = states.merge(
-            studies[["condition", "cohort_id", "n_msc", "evidence_rank"]].rename(
-                columns={"evidence_rank": "design_rank"}
-            ),
-            left_on="study_id",
-            right_index=True,
-        )
 
-    rows = []
-    for (condition, benefit), group in detail.groupby(["condition", "benefit"], sort=False):
-        with_benefit = group[group["state"] == BENEFIT]
-        best = int(group["design_rank"].min()) if group["design_rank"].notna().any() else None
-        best_no = group.loc[group["state"] == NO_BENEFIT, "design_rank"]
-        best_yes = with_benefit["design_rank"]
-        top = group[group["design_rank"] == best] if best is not None else group
-        top_yes = top[top["state"] == BENEFIT]["study_id"]
-        top_no = top[top["state"] == NO_BENEFIT]["study_id"]
-        rows.append(
-            {
-                "condition": condition,
-                "benefit": benefit,
-                "n_benefit": len(with_benefit),
-                "n_no_benefit": int((group["state"] == NO_BENEFIT).sum()),
-                "patients": patients_once(studies.loc[group["study_id"]]),
-                "patients_benefit": patients_once(studies.loc[with_benefit["study_id"]]),
-                "best_rank": best,
-                "best_rank_benefit": int(best_yes.min()) if best_yes.notna().any() else None,
-                "best_rank_no_benefit": int(best_no.min()) if best_no.notna().any() else None,
-                "study_ids": tuple(group["study_id"]),
-                "top_patients_benefit": patients_once(studies.loc[top_yes]),
-                "top_patients_no_benefit": patients_once(studies.loc[top_no]),
-                "top_n_benefit": len(top_yes),
-            }
+    condition_of = studies["condition"].reindex(states["study_id"]).to_numpy()
+    c_code = pd.Categorical(condition_of, categories=conditions).codes
+    b_code = pd.Categorical(states["benefit"], categories=benefits).codes
+    keep = (c_code >= 0) & (b_code >= 0)
+    cell = (c_code.astype("int64") * len(benefits) + b_code)[keep]
+    ids = states["study_id"].to_numpy()[keep]
+    found = (states["state"].to_numpy() == BENEFIT)[keep]
+    rank = studies["evidence_rank"].reindex(ids).astype("float64").fillna(np.inf).to_numpy()
+    n = studies["n_msc"].reindex(ids).astype("float64").fillna(0).to_numpy()
+    cohort = pd.factorize(studies["cohort_id"].reindex(ids).to_numpy())[0]
+
+    cells["n_benefit"] = np.bincount(cell[found], minlength=n_cells)
+    cells["n_no_benefit"] = np.bincount(cell[~found], minlength=n_cells)
+    cells["patients"] = _per_cell_patients(cell, cohort, n, n_cells)
+    cells["patients_benefit"] = _per_cell_patients(cell[found], cohort[found], n[found], n_cells)
+    best = _per_cell_min(cell, rank, n_cells)
+    cells["best_rank"] = best
+    cells["best_rank_benefit"] = _per_cell_min(cell[found], rank[found], n_cells)
+    cells["best_rank_no_benefit"] = _per_cell_min(cell[~found], rank[~found], n_cells)
+    # The strongest studies behind each cell, and what they found (patients, each cohort once).
+    top = rank == best[cell]
+    yes, no = top & found, top & ~found
+    cells["top_n_benefit"] = np.bincount(cell[yes], minlength=n_cells)
+    cells["top_patients_benefit"] = _per_cell_patients(cell[yes], cohort[yes], n[yes], n_cells)
+    cells["top_patients_no_benefit"] = _per_cell_patients(cell[no], cohort[no], n[no], n_cells)
+    cells["state"] = [
+        _state(*values)
+        for values in zip(
+            cells["n_benefit"],
+            cells["n_no_benefit"],
+            cells["top_n_benefit"],
+            cells["top_patients_benefit"],
+            cells["top_patients_no_benefit"],
+            strict=False,
         )
-    counts = pd.DataFrame(
-        rows,
-        columns=[
-            "condition",
-            "benefit",
-            "n_benefit",
-            "n_no_benefit",
-            "patients",
-            "patients_benefit",
-            "best_rank",
-            "best_rank_benefit",
-            "best_rank_no_benefit",
-            "study_ids",
-            "top_patients_benefit",
-            "top_patients_no_benefit",
-            "top_n_benefit",
-        ],
-    )
-    cells = cells.merge(counts, on=["condition", "benefit"], how="left")
-    for col in (
-        "n_benefit",
-        "n_no_benefit",
-        "patients",
-        "patients_benefit",
-        "top_patients_benefit",
-        "top_patients_no_benefit",
-        "top_n_benefit",
-    ):
-        cells[col] = cells[col].fillna(0).astype("int64")
-    cells["study_ids"] = cells["study_ids"].apply(lambda v: v if isinstance(v, tuple) else ())
-    cells["state"] = cells.apply(_cell_state, axis=1)
+    ]
     # Mixed: some studies found the benefit and others measured it without finding it.
     cells["mixed"] = (cells["n_benefit"] > 0) & (cells["n_no_benefit"] > 0)
     design_label = evidence.vocab["designs"].set_index(evidence.vocab["designs"]["rank"].astype(int))["label"]
     cells["best_design"] = cells["best_rank"].map(lambda r: design_label.get(int(r), "") if pd.notna(r) else "")
     return cells
+
+
+def cell_studies(evidence: Evidence, studies: pd.DataFrame, condition: str, benefit: str) -> list[str]:
+    """The studies behind one evidence-map cell (those that measured the benefit in that condition)."""
+    states = study_benefit_states(evidence, studies[studies["condition"] == condition])
+    return list(dict.fromkeys(states.loc[states["benefit"] == benefit, "study_id"]))
+
+
+def _state(n_benefit: int, n_no: int, top_n_benefit: int, top_patients_benefit: int, top_patients_no: int) -> str:
+    """The finding of a cell follows its best design: what the strongest studies that measured
+    the benefit found. Where those strongest studies disagree, the side with more patients wins,
+    and a tie counts as no benefit (the cautious reading)."""
+    if n_benefit + n_no == 0:
+        return NOT_MEASURED
+    if top_n_benefit == 0:
+        return NO_BENEFIT
+    if top_patients_benefit > top_patients_no:
+        return BENEFIT
+    return NO_BENEFIT if top_patients_no > 0 else BENEFIT
 
 
 def benefit_matrix_table(evidence: Evidence, cells: pd.DataFrame) -> pd.DataFrame:

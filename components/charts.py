@@ -640,7 +640,7 @@ def dose_response_figure(evidence: Evidence, points: pd.DataFrame, y_title: str)
                     .tolist(),
                     "line": {"color": "#333333", "width": 1},
                 },
-                customdata=part[["badge", "timepoint"]].to_numpy(),
+                customdata=list(zip(part["badge"].map(esc), part["timepoint"], strict=False)),
                 hovertemplate="%{customdata[0]}<br>dose %{x:.1e} cells/kg · response %{y:.1f} at month %{customdata[1]}<extra></extra>",
             )
         )
@@ -670,7 +670,7 @@ def durability_figure(evidence: Evidence, points: pd.DataFrame, y_title: str) ->
                     "width": 1.5,
                 },
                 marker={"symbol": DESIGN_SYMBOLS.get(int(part["evidence_rank"].iloc[0]), "circle"), "size": 8},
-                customdata=part[["badge"]].to_numpy(),
+                customdata=[[esc(b)] for b in part["badge"]],
                 hovertemplate="%{customdata[0]}<br>month %{x}: %{y:.1f}<extra></extra>",
                 legendgroup="repeated" if repeated else "single",
             )

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components import ui
-from components.aggregate import benefit_matrix_table, evidence_map, headline_numbers
+from components.aggregate import benefit_matrix_table, cell_studies, evidence_map, headline_numbers
 from components.charts import evidence_map_figure
 from components.filters import apply_filter, headline
 from components.tables import study_table
@@ -16,7 +16,6 @@ selection = ui.study_filters(evidence, page="overview")
 # 2. Filtered data
 studies = apply_filter(evidence, selection)
 numbers = headline_numbers(studies)
-cells = evidence_map(evidence, studies)
 
 # 3. Headline
 st.title("MSC therapy in rheumatic diseases: the clinical evidence")
@@ -45,6 +44,8 @@ if unreported:
 if studies.empty:
     st.info("No studies match these filters. Remove a filter in the sidebar to see more.")
     st.stop()
+# The map is computed after the headline is on screen, so the page shows its numbers first.
+cells = evidence_map(evidence, studies)
 st.subheader("Evidence map")
 st.caption(
     "Each mark is a condition and a benefit. Its colour is what the strongest studies that measured it found: "
@@ -65,8 +66,7 @@ points = (event or {}).get("selection", {}).get("points", []) if event else []
 chosen = [tuple(p["customdata"]) for p in points if p.get("customdata")]
 if chosen:
     condition, benefit = chosen[0]
-    cell = cells[(cells["condition"] == condition) & (cells["benefit"] == benefit)]
-    ids = list(cell["study_ids"].iloc[0]) if len(cell) else []
+    ids = cell_studies(evidence, studies, condition, benefit)
     st.markdown(
         f"**{ui.md(evidence.label('conditions', condition))} · {ui.md(evidence.label('benefits', benefit))}**: "
         f"{len(ids)} studies"
