@@ -234,6 +234,7 @@ def page_params(page: str, specs: dict[str, url_state.Spec], defaults: dict[str,
     """Widget keys for a page's own settings (e.g. the compared conditions), restored from the URL."""
     store = st.session_state.setdefault("_filters", {})
     seed_from_url(specs, store)
+    url_notice()
     return {name: page_widget_key(page, name, store, defaults[name]) for name in specs}
 
 

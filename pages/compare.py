@@ -32,7 +32,8 @@ vocab = compare.VOCABULARY_OF[by]
 if any(g not in options[by] for g in st.session_state[keys["groups"]]):
     # The grouping changed: keep only what fits it, and start from its two largest groups.
     kept = [g for g in st.session_state[keys["groups"]] if g in options[by]]
-    st.session_state[keys["groups"]] = kept or list(evidence.studies[by].value_counts().index[:2])
+    largest = sorted([g for g in studies_all[by].value_counts().index if g in options[by]][:2], key=options[by].index)
+    st.session_state[keys["groups"]] = kept or largest
 chosen = st.multiselect(
     f"{compare.GROUPINGS[by]} to compare (2 to 4)",
     options[by],
@@ -53,7 +54,7 @@ if len(chosen) < 2:
 sizes = compare.group_sizes(groups)
 cols = st.columns(len(chosen))
 for col, row in zip(cols, sizes.itertuples(), strict=False):
-    col.metric(ui.md(evidence.label(vocab, row.group)), f"{row.studies} studies")
+    col.metric(ui.md(evidence.label(vocab, row.group)), f"{row.studies} {'study' if row.studies == 1 else 'studies'}")
     col.caption(f"{row.patients} patients on MSC · {row.randomised} randomised")
 
 # 4. Panels

@@ -24,7 +24,7 @@ studies = apply_filter(evidence, selection)
 # 3. Headline
 st.title("Registered trials")
 st.markdown(
-    f"**{len(trials)} registered trials** in this selection; **{int(trials['unpublished'].sum())}** have no published "
+    f"**{len(trials)} registered {'trial' if len(trials) == 1 else 'trials'}** in this selection; **{int(trials['unpublished'].sum())}** have no published "
     f"results linked, of which **{int(trials['finished_unpublished'].sum())}** have finished or stopped recruiting."
 )
 st.caption(

@@ -44,9 +44,8 @@ if len(side_by_side):
         "adverse event (hover for those judged possibly related, and deaths). A serious event is not necessarily caused by the cells.",
         data=side_by_side,
     )
-groups = compare.group_studies(
-    evidence, studies, by, [g for g in rates["group"] if g != "not reported"] if len(rates) else []
-)
+# The same groups as the table below: each condition on its own (lupus nephritis apart from SLE).
+groups = {g: studies[studies[by] == g] for g in (rates["group"] if len(rates) else []) if g != "not reported"}
 if groups:
     vocab = safety.BY[by]
     ae_rates = compare.adverse_event_rates(evidence, groups)

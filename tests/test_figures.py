@@ -390,12 +390,6 @@ def html_author(tmp_path_factory) -> Evidence:
     return load_evidence(data)
 
 
-@pytest.mark.xfail(
-    reason="bug: dose_response_figure and durability_figure put the evidence badge (authors, design label) into "
-    "customdata shown by %{customdata[0]} in the hover without escaping it",
-    strict=True,
-    raises=AssertionError,
-)
 @pytest.mark.parametrize("builder", [charts.dose_response_figure, charts.durability_figure])
 def test_dose_and_durability_hover_escape_html_from_the_data(html_author, builder):
     points, title = response.response_points(html_author, html_author.studies, "sledai")

@@ -83,6 +83,29 @@ def metrics(at: AppTest) -> list[tuple[str, str]]:
     return [(unescape(m.label), m.value) for m in at.metric]
 
 
+def group_counts(at: AppTest) -> list[tuple[str, int]]:
+    """Each compared group's label and its number of studies (the wording is tested on its own)."""
+    counts = []
+    for label, value in metrics(at):
+        match = re.fullmatch(r"(\d+) stud(?:y|ies)", value)
+        assert match, f"unexpected metric {value!r}"
+        counts.append((label, int(match.group(1))))
+    return counts
+
+
+TRIAL_HEADLINE = re.compile(
+    r"(\d+) registered trials? in this selection; (\d+) ha(?:s|ve) no published results linked, of which (\d+) "
+    r"ha(?:s|ve) finished or stopped recruiting"
+)
+
+
+def trial_headline(at: AppTest) -> tuple[int, int, int]:
+    """Trials shown, trials without published results, and of those the finished ones."""
+    match = TRIAL_HEADLINE.search(page_text(at))
+    assert match, page_text(at)
+    return tuple(int(n) for n in match.groups())
+
+
 def _decoded(value):
     """Plotly's JSON with its base64-packed arrays ({"dtype", "bdata", "shape"}) unpacked into lists."""
     if isinstance(value, dict):
@@ -130,7 +153,7 @@ def test_findings_page_runs_and_shows_its_title(on_fixture, page, title):
 
 def test_compare_opens_on_sle_and_systemic_sclerosis(on_fixture):
     at = open_page("pages/compare.py")
-    assert metrics(at) == [("Systemic lupus erythematosus", "3 studies"), ("Systemic sclerosis", "2 studies")]
+    assert group_counts(at) == [("Systemic lupus erythematosus", 3), ("Systemic sclerosis", 2)]
     captions = page_text(at)
     assert "22 patients on MSC · 1 randomised" in captions  # alpha's cohort once, plus the RCT
     assert {"compare_benefits", "compare_targets", "compare_mix", "compare_dose", "compare_harm"} <= chart_keys(at)
@@ -142,14 +165,14 @@ def test_compare_opens_on_sle_and_systemic_sclerosis(on_fixture):
         (
             ["sle", "rheumatoid_arthritis", "systemic_sclerosis"],
             [
-                ("Systemic lupus erythematosus", "3 studies"),
-                ("Rheumatoid arthritis", "1 studies"),
-                ("Systemic sclerosis", "2 studies"),
+                ("Systemic lupus erythematosus", 3),
+                ("Rheumatoid arthritis", 1),
+                ("Systemic sclerosis", 2),
             ],
         ),
         (
             ["lupus_nephritis", "systemic_sclerosis"],
-            [("Lupus nephritis", "1 studies"), ("Systemic sclerosis", "2 studies")],
+            [("Lupus nephritis", 1), ("Systemic sclerosis", 2)],
         ),
     ],
 )
@@ -157,7 +180,7 @@ def test_choosing_the_compared_conditions_changes_the_metrics(on_fixture, groups
     at = open_page("pages/compare.py")
     at.multiselect(key="compare.groups").set_value(groups).run()
     assert not at.exception
-    assert metrics(at) == expected
+    assert group_counts(at) == expected
     benefits = chart(at, "compare_benefits")
     assert [trace.name for trace in benefits.data] == [label for label, _ in expected]
     assert at.query_params["groups"] == ",".join(groups)
@@ -173,7 +196,7 @@ def test_one_group_is_not_a_comparison(on_fixture):
 def test_compared_groups_follow_the_sidebar_filter(on_fixture):
     at = open_page("pages/compare.py")
     at.multiselect(key="compare.design").set_value(["rct"]).run()
-    assert metrics(at) == [("Systemic lupus erythematosus", "1 studies"), ("Systemic sclerosis", "1 studies")]
+    assert group_counts(at) == [("Systemic lupus erythematosus", 1), ("Systemic sclerosis", 1)]
     assert "2 of 6 studies where design is Randomised controlled trial" in page_text(at)
 
 
@@ -184,37 +207,31 @@ def test_compare_by_cell_source(on_fixture):
     chosen = at.multiselect(key="compare.groups").value
     assert len(chosen) == 2 and set(chosen) <= {"bone_marrow", "umbilical_cord", "adipose_svf"}
     labels = {"bone_marrow": "Bone marrow MSC", "umbilical_cord": "Umbilical cord MSC", "adipose_svf": "Adipose SVF"}
-    assert metrics(at) == [(labels[g], "2 studies") for g in chosen]
+    assert group_counts(at) == [(labels[g], 2) for g in chosen]
     at.multiselect(key="compare.groups").set_value(["umbilical_cord", "adipose_svf"]).run()
-    assert metrics(at) == [("Umbilical cord MSC", "2 studies"), ("Adipose SVF", "2 studies")]
+    assert group_counts(at) == [("Umbilical cord MSC", 2), ("Adipose SVF", 2)]
     assert dict(at.query_params) == {"compare_by": "cell_source", "groups": "umbilical_cord,adipose_svf"}
 
 
 def test_compare_link_restores_grouping_and_groups(on_fixture):
     at = open_page("pages/compare.py", compare_by="route", groups="local_injection,intravenous")
     assert at.button_group(key="compare.compare_by").value == "route"
-    assert metrics(at) == [("Intravenous", "4 studies"), ("Local injection", "2 studies")]
+    assert group_counts(at) == [("Intravenous", 4), ("Local injection", 2)]
 
 
-@pytest.mark.xfail(
-    reason="bug: pages/compare.py formats every group's metric as f'{n} studies', so a group of one shows "
-    "'1 studies'",
-    strict=True,
-    raises=AssertionError,
+@pytest.mark.parametrize(
+    ("page", "query", "expected"),
+    [
+        ("pages/compare.py", {"groups": "sle,rheumatoid_arthritis"}, "Rheumatoid arthritis: 1 study"),
+        ("pages/registered_trials.py", {"condition": "sle"}, "1 registered trial in this selection"),
+    ],
+    ids=["compare", "registered-trials"],
 )
-def test_a_group_of_one_study_says_study(on_fixture):
-    at = open_page("pages/compare.py")
-    at.multiselect(key="compare.groups").set_value(["sle", "rheumatoid_arthritis"]).run()
-    assert ("Rheumatoid arthritis", "1 study") in metrics(at)
+def test_a_count_of_one_is_singular(on_fixture, page, query, expected):
+    at = open_page(page, **query)
+    assert expected in page_text(at)
 
 
-@pytest.mark.xfail(
-    reason="bug: pages/compare.py picks the two largest groups of a new grouping from all studies' values "
-    "including '' (not reported), which is not an option; the multiselect drops it and the page asks to "
-    "choose at least two",
-    strict=True,
-    raises=AssertionError,
-)
 def test_switching_grouping_starts_from_two_reported_groups(on_copy):
     data, start = on_copy
     for study in ("sle-alpha-2010", "sle-delta-2014", "ra-epsilon-2013"):  # the commonest value is 'not reported'
@@ -223,7 +240,7 @@ def test_switching_grouping_starts_from_two_reported_groups(on_copy):
     at = open_page("pages/compare.py")
     at.button_group(key="compare.compare_by").set_value("cell_source").run()
     assert "Choose at least two to compare." not in page_text(at)
-    assert metrics(at) == [("Umbilical cord MSC", "1 studies"), ("Adipose SVF", "2 studies")]
+    assert group_counts(at) == [("Umbilical cord MSC", 1), ("Adipose SVF", 2)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,13 +337,6 @@ def test_a_bad_link_value_falls_back_to_the_default(on_fixture, page, param, wid
     assert "<script>" not in page_text(at)
 
 
-@pytest.mark.xfail(
-    reason="bug: ui.page_params() sets the notice about a rejected page parameter after ui.study_filters() has "
-    "already shown notices (and condition_profile.py never shows them), so it appears one rerun late, or on "
-    "another page",
-    strict=True,
-    raises=AssertionError,
-)
 @pytest.mark.parametrize(
     ("page", "param"),
     [
@@ -372,16 +382,9 @@ def test_safety_page(on_fixture):
     serious = table_with(at, "Event")
     assert list(serious["Event"]) == ["death from pneumonia"]
     at.button_group(key="safety.by").set_value("route").run()
-    assert [trace.y for trace in chart(at, "safety_rates").data][0] == ("Intravenous", "Local injection")
+    assert chart(at, "safety_rates").data[0].y == ("Intravenous", "Local injection")
 
 
-@pytest.mark.xfail(
-    reason="bug: pages/safety.py draws the rates chart from compare.group_studies(), which folds lupus "
-    "nephritis into SLE, but shows safety.rates_by() (conditions kept apart) as its data: the SLE bar counts "
-    "the lupus nephritis death and patients, which the table beside it does not",
-    strict=True,
-    raises=AssertionError,
-)
 def test_safety_chart_matches_the_data_behind_it(on_copy):
     data, start = on_copy
     add_row(
@@ -421,8 +424,7 @@ def test_claim_check_follows_the_sidebar_filter(on_fixture):
 
 def test_registered_trials_show_the_unpublished_count(on_fixture):
     at = open_page("pages/registered_trials.py")
-    text = page_text(at)
-    assert "2 registered trials in this selection; 1 have no published results linked, of which 1 have finished" in text
+    assert trial_headline(at) == (2, 1, 1)
     assert len(table_with(at, "Registry id")) == 2
     at.toggle(key="trials.unpublished").set_value(True).run()
     table = table_with(at, "Registry id")
@@ -434,4 +436,4 @@ def test_registered_trials_show_the_unpublished_count(on_fixture):
 def test_registered_trials_follow_the_condition_filter(on_fixture):
     at = open_page("pages/registered_trials.py", condition="sle")
     assert list(table_with(at, "Registry id")["Registry id"]) == ["NCT00000002"]  # the lupus nephritis trial
-    assert "1 registered trials in this selection; 0 have no published results" in page_text(at)
+    assert trial_headline(at) == (1, 0, 0)

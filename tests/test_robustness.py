@@ -307,11 +307,6 @@ def test_missing_value_words_stay_text_in_text_columns(word):
         pytest.param("pmid", ",1000001,", ",1０００００1,", id="full-width digits in PMID"),
     ],
 )
-@pytest.mark.xfail(
-    reason="bug: components/validation.py PATTERNS use \\d, which matches non-ASCII digits; the value "
-    "passes the check and is then lost (pd.to_numeric gives NaN) or kept as a broken PMID",
-    strict=True,
-)
 def test_non_ascii_digits_are_reported_not_lost(column, old, new):
     assert_located(problems_with(STUDIES, replaced(STUDIES, old, new)), STUDIES, 1, column, "is not")
 
@@ -495,21 +490,6 @@ def test_broken_data_shows_the_error_page(app_on, file, raw):
     assert not at.metric
 
 
-ZERO_ROW_CRASHES = {
-    ui.PAGES["claims"]: "bug: pages/claim_check.py:33 indexes checked['claim'], but components/claims.py:205 "
-    "check_claims returns pd.DataFrame([]) with no columns when there are no claims (KeyError 'claim')",
-    ui.PAGES["profile"]: "bug: pages/condition_profile.py:29 looks up the description of condition None: with no "
-    "studies its selectbox has no options and returns None (KeyError None)",
-}
-
-
-def _page_params(crashes: dict[str, str]) -> list:
-    return [
-        pytest.param(page, marks=pytest.mark.xfail(reason=crashes[page], strict=True)) if page in crashes else page
-        for page in sorted(ui.PAGES.values())
-    ]
-
-
 def _run_page(page: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT).run()
     if page != ui.PAGES["overview"]:
@@ -517,7 +497,7 @@ def _run_page(page: str) -> AppTest:
     return at
 
 
-@pytest.mark.parametrize("page", _page_params(ZERO_ROW_CRASHES))
+@pytest.mark.parametrize("page", sorted(ui.PAGES.values()))
 def test_every_page_runs_on_a_dataset_with_no_rows(app_on, page):
     app_on(_all_tables_header_only())
     at = _run_page(page)
@@ -525,11 +505,6 @@ def test_every_page_runs_on_a_dataset_with_no_rows(app_on, page):
     assert at.title and "could not be loaded" not in at.title[0].value
 
 
-@pytest.mark.xfail(
-    reason="bug: with claims.csv holding only its header (an optional table), pages/claim_check.py:33 "
-    "raises KeyError 'claim': components/claims.py check_claims returns pd.DataFrame([]) with no columns",
-    strict=True,
-)
 def test_claim_check_runs_with_no_claims(app_on):
     app_on({"claims.csv": header_only("claims.csv")})
     at = _run_page(ui.PAGES["claims"])
