@@ -51,17 +51,23 @@ def headline_numbers(studies: pd.DataFrame) -> Headline:
     )
 
 
-def study_benefit_states(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
+def benefit_states(studies: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """One row per study x benefit measured: did the study find that benefit?
 
     A controlled comparison outranks a change from baseline: an outcome reported as no better
     than control makes the benefit 'measured, no benefit' even if the MSC group improved.
+    The loader computes this once per dataset (Evidence.benefit_states).
     """
-    out = evidence.outcomes
     # 'unclear' rows give values without a reported direction: they count neither way.
-    out = out[out["study_id"].isin(studies.index) & (out["benefit"] != "") & (out["direction"] != "unclear")]
+    out = outcomes[(outcomes["benefit"] != "") & (outcomes["direction"] != "unclear")]
     if out.empty:
-        return pd.DataFrame(columns=["study_id", "benefit", "state"])
+        return pd.DataFrame(
+            {
+                "study_id": pd.Series(dtype="object"),
+                "benefit": pd.Series(dtype="object"),
+                "state": pd.Series(dtype="object"),
+            }
+        )
     # Between-arm results count only against an MSC-free control (not dose or schedule comparisons).
     vs_control = out["vs_control"].where(
         out["study_id"].map(studies["msc_free_control"]).fillna(False).astype(bool), ""
@@ -76,11 +82,17 @@ def study_benefit_states(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFr
         }
     )
     grouped = flags.groupby(["study_id", "benefit"], sort=False).any().reset_index()
-    state = pd.Series(NO_BENEFIT, index=grouped.index)
+    state = pd.Series(NO_BENEFIT, index=grouped.index, dtype="object")
     state[grouped["improved"] & ~grouped["not_better_than_control"]] = BENEFIT
     state[grouped["better_than_control"]] = BENEFIT
     grouped["state"] = state
     return grouped[["study_id", "benefit", "state"]]
+
+
+def study_benefit_states(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
+    """The benefit states of the chosen studies (see benefit_states)."""
+    states = evidence.benefit_states
+    return states[states["study_id"].isin(studies.index)]
 
 
 def _per_cell_patients(cell: np.ndarray, cohort: np.ndarray, n: np.ndarray, n_cells: int) -> np.ndarray:

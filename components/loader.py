@@ -20,6 +20,8 @@ import pandas as pd
 from components.files import Problem, decode_text, read_csv_text, read_yaml_text
 from components.validation import convert_table
 
+# Imported late by name to avoid a cycle: aggregate imports Evidence from this module.
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DICTIONARY_FILE = "dictionary.yaml"
 TABLES = (
@@ -67,6 +69,7 @@ class Evidence:
     claims: pd.DataFrame
     meta_analyses: pd.DataFrame
     curation_log: pd.DataFrame
+    benefit_states: pd.DataFrame
     vocab: dict[str, pd.DataFrame]
     dictionary: dict
     version: dict
@@ -189,7 +192,8 @@ def _duplicate_keys(frame: pd.DataFrame, key: list[str], numbers: pd.Series, fil
     present = [k for k in key if k in frame.columns]
     if len(present) != len(key) or frame.empty:
         return []
-    keyframe = frame[key].astype(str)
+    # Missing numbers (NaN) must compare equal and print as empty, so map every value to text.
+    keyframe = pd.DataFrame({k: ["" if pd.isna(v) else str(v) for v in frame[k]] for k in key})
     dup = keyframe.duplicated(keep="first").to_numpy()
     problems = []
     for i in dup.nonzero()[0][:25]:
@@ -358,6 +362,8 @@ def _cohort_ids(studies: pd.DataFrame) -> pd.Series:
 
 
 def _assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict) -> Evidence:
+    from components.aggregate import benefit_states
+
     vocab = {name: frame.set_index("id", drop=False) for name, frame in vocab_frames.items()}
     labels = {name: dict(zip(frame["id"], frame["label"], strict=False)) for name, frame in vocab_frames.items()}
 
@@ -382,7 +388,8 @@ def _assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict)
     studies["product"] = studies["cell_source"].map(sources["product"]).fillna("")
     studies["cohort_id"] = _cohort_ids(studies)
     if len(studies):
-        studies["search_text"] = studies[list(SEARCHABLE)].astype(str).agg(" ".join, axis=1).str.lower()
+        first, *rest = [studies[c].astype(str) for c in SEARCHABLE]
+        studies["search_text"] = first.str.cat(rest, sep=" ").str.lower()
     else:
         studies["search_text"] = pd.Series(dtype="object")
     studies = studies.set_index("study_id", drop=False)
@@ -410,6 +417,7 @@ def _assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict)
         claims=tables["claims"],
         meta_analyses=tables["meta_analyses"],
         curation_log=tables["curation_log"],
+        benefit_states=benefit_states(studies, outcomes),
         vocab=vocab,
         dictionary=dictionary,
         version=version,
