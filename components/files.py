@@ -13,7 +13,10 @@ import csv
 import io
 from dataclasses import dataclass
 
+import pandas as pd
+import pyarrow as pa
 import yaml
+from pyarrow import csv as pa_csv
 
 # Large enough for any real abstract-length field, small enough that a runaway field
 # (an unbalanced quote swallowing the rest of the file) is caught quickly.
@@ -98,7 +101,7 @@ def read_csv_text(text: str, name: str) -> tuple[list[str], list[tuple[int, list
                 problems.append(Problem(name, row_no + 1, "", "", msg))
                 break
             row_no += 1
-            if not fields or all(f == "" for f in fields):
+            if not any(fields):
                 continue  # blank lines carry no data
             if len(fields) != len(header):
                 shown = ",".join(fields)
@@ -109,6 +112,48 @@ def read_csv_text(text: str, name: str) -> tuple[list[str], list[tuple[int, list
         return header, rows, problems
     finally:
         csv.field_size_limit(old_limit)
+
+
+def read_csv_arrow(text: str, dtype) -> tuple[list[str], pd.DataFrame] | None:
+    """The fast path for a clean CSV: Arrow's C++ reader, every column as text.
+
+    Returns None whenever the file is anything but plain and well formed (a malformed row, a
+    blank line that would shift row numbers, an oversized field, a repeated column name), so
+    that the strict reader above can name the problem precisely.
+    """
+    if "\n\n" in text or "\n\r\n" in text or not text.strip():
+        return None
+    invalid: list[object] = []
+
+    def skip(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        first_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0])))
+        header = [h.strip() for h in first_line]
+        if len(set(header)) != len(header) or "" in header:
+            return None
+        table = pa_csv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={h: pa.string() for h in first_line},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, csv.Error, StopIteration, UnicodeError):
+        return None
+    if invalid or table.num_columns != len(header):
+        return None
+    frame = table.to_pandas(types_mapper=lambda t: dtype if t == pa.string() else None)
+    frame.columns = header
+    if len(frame) and max(int(frame[c].str.len().max() or 0) for c in header) > MAX_FIELD_CHARS:
+        return None
+    if len(frame) and (frame == "").all(axis=1).any():
+        return None  # a row of empty fields: the strict reader skips it and keeps row numbers
+    return header, frame
 
 
 class _StrictYamlLoader(yaml.BaseLoader):
@@ -162,7 +207,11 @@ def read_yaml_text(text: str, name: str) -> tuple[object, list[Problem]]:
     """Parse one YAML document into plain lists, dicts and strings."""
     if not text.strip():
         return None, [Problem(name, None, "", "", "file is empty")]
-    loader = _StrictYamlLoader(text)
+    try:
+        # PyYAML's reader rejects control characters as soon as the loader is made.
+        loader = _StrictYamlLoader(text)
+    except yaml.YAMLError as err:
+        return None, [Problem(name, None, "", "", f"is not valid YAML: {err}")]
     try:
         if not loader.check_node():
             return None, [Problem(name, None, "", "", "file is empty")]

@@ -6,8 +6,6 @@ carries meaning a second encoding (marker shape or text) carries it too.
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-
 OKABE_ITO = [
     "#0072B2",  # blue
     "#E69F00",  # orange
@@ -39,10 +37,12 @@ PLOTLY_CONFIG = {
 }
 
 
-def base_layout(fig: go.Figure, *, title: str, height: int | None = None) -> go.Figure:
-    """Apply the shared look: plain title, readable fonts, white background."""
-    fig.update_layout(
-        title={
+def base_layout(*, title: str, height: int | None = None) -> dict:
+    """The shared look as a layout dict (plain title, readable fonts, white background), for a
+    builder to extend and pass to go.Figure once: every update_layout call on a figure costs a
+    full round of Plotly's validation."""
+    layout = {
+        "title": {
             "text": title,
             "x": 0,
             "xanchor": "left",
@@ -51,15 +51,15 @@ def base_layout(fig: go.Figure, *, title: str, height: int | None = None) -> go.
             "yref": "container",
             "font": {"size": 17},
         },
-        font={"family": FONT_FAMILY, "size": 13, "color": "#222222"},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        margin={"l": 10, "r": 10, "t": 110, "b": 10},
-        hoverlabel={"font": {"family": FONT_FAMILY, "size": 13}},
-    )
+        "font": {"family": FONT_FAMILY, "size": 13, "color": "#222222"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "margin": {"l": 10, "r": 10, "t": 110, "b": 10},
+        "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 13}},
+    }
     if height:
-        fig.update_layout(height=height)
-    return fig
+        layout["height"] = height
+    return layout
 
 
 def condition_colours(conditions: list[str]) -> dict[str, str]:

@@ -23,34 +23,35 @@ MAX_TEXT_CHARS = 5_000
 FIRST_YEAR = 1995
 
 PATTERNS = {
-    # re.ASCII: \d must mean 0-9 only; full-width or Arabic-Indic digits would pass and then be lost.
+    # Digits are spelled [0-9]: \\d also matches full-width or Arabic-Indic digits, which would pass
+    # the check and then be lost when converted to numbers.
     "id": re.compile(r"^[a-z0-9][a-z0-9_.\-]*$", re.ASCII),
-    "integer": re.compile(r"^[+-]?\d+$", re.ASCII),
-    "number": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII),
-    "year": re.compile(r"^\d{4}$", re.ASCII),
-    "pmid": re.compile(r"^[1-9]\d{0,8}$", re.ASCII),
-    "doi": re.compile(r"^10\.\d{4,9}/[^\s\"<>]+$", re.ASCII),
-    "url": re.compile(r"^https://[A-Za-z0-9.\-]+(:\d+)?(/[^\s\"'<>`]*)?$", re.ASCII),
+    "integer": re.compile(r"^[+-]?[0-9]+$", re.ASCII),
+    "number": re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$", re.ASCII),
+    "year": re.compile(r"^[0-9]{4}$", re.ASCII),
+    "pmid": re.compile(r"^[1-9][0-9]{0,8}$", re.ASCII),
+    "doi": re.compile(r"^10\.[0-9]{4,9}/[^\s\"<>]+$", re.ASCII),
+    "url": re.compile(r"^https://[A-Za-z0-9.\-]+(:[0-9]+)?(/[^\s\"'<>`]*)?$", re.ASCII),
     "registry": re.compile(
-        r"^(NCT\d{8}"
-        r"|ChiCTR[-A-Za-z]*\d{6,}"
-        r"|ISRCTN\d{8}"
-        r"|EudraCT ?\d{4}-\d{6}-\d{2}"
-        r"|\d{4}-\d{6}-\d{2}"
-        r"|IRCT\d{6,}N\d+"
-        r"|CTRI/\d{4}/\d{2,3}/\d{6}"
-        r"|KCT\d{7}"
-        r"|JPRN-[A-Za-z]+\d+"
-        r"|jRCT[a-z]?\d+"
-        r"|ACTRN\d{14}"
-        r"|UMIN\d{9}"
-        r"|DRKS\d{8}"
-        r"|NTR\d{3,5}"
+        r"^(NCT[0-9]{8}"
+        r"|ChiCTR[-A-Za-z]*[0-9]{6,}"
+        r"|ISRCTN[0-9]{8}"
+        r"|EudraCT ?[0-9]{4}-[0-9]{6}-[0-9]{2}"
+        r"|[0-9]{4}-[0-9]{6}-[0-9]{2}"
+        r"|IRCT[0-9]{6,}N[0-9]+"
+        r"|CTRI/[0-9]{4}/[0-9]{2,3}/[0-9]{6}"
+        r"|KCT[0-9]{7}"
+        r"|JPRN-[A-Za-z]+[0-9]+"
+        r"|jRCT[a-z]?[0-9]+"
+        r"|ACTRN[0-9]{14}"
+        r"|UMIN[0-9]{9}"
+        r"|DRKS[0-9]{8}"
+        r"|NTR[0-9]{3,5}"
         r"|RBR-[0-9a-z]+"
-        r"|CTR\d{8}"
-        r"|TCTR\d{11}"
-        r"|NL-OMON\d+"
-        r"|NL\d{4,5})$",
+        r"|CTR[0-9]{8}"
+        r"|TCTR[0-9]{11}"
+        r"|NL-OMON[0-9]+"
+        r"|NL[0-9]{4,5})$",
         re.ASCII,
     ),
 }
@@ -125,7 +126,11 @@ def convert_column(
     pattern = PATTERNS.get(kind)
     if pattern is None:
         raise ValueError(f"dictionary: column {column} has unknown type {kind!r}")
-    bad_form = filled & ~values.str.match(pattern)
+    # The pattern's text runs in Arrow's RE2 engine on Arrow strings (\d is 0-9 there too);
+    # other columns fall back to Python's re with the compiled, ASCII-only pattern.
+    is_arrow = isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+    matches = values.str.match(pattern.pattern) if is_arrow else values.str.match(pattern)
+    bad_form = filled & ~matches.fillna(False).astype(bool)
     problems += _problems_for(bad_form, values, row_numbers, file, column, f"is not {TYPE_HINTS[kind]}")
 
     if kind in ("integer", "number", "year"):
