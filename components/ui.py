@@ -129,7 +129,7 @@ def sidebar_footer() -> None:
 
 def _options(ev: Evidence, vocabulary: str, column: str, table: pd.DataFrame | None = None) -> list[str]:
     """Vocabulary ids that occur in the data, in vocabulary order."""
-    present = set((table if table is not None else ev.studies)[column])
+    present = set((table if table is not None else ev.studies)[column].unique())
     return [i for i in ev.vocab[vocabulary].index if i in present]
 
 
@@ -158,7 +158,7 @@ def filter_specs(ev: Evidence) -> dict[str, url_state.Spec]:
         key: url_state.Choices(tuple(_options(ev, vocab, column, getattr(ev, table))))
         for key, (vocab, column, table) in MULTI_FILTERS.items()
     }
-    specs["phase"] = url_state.Choices(tuple(sorted(p for p in set(ev.studies["phase"]) if p)))
+    specs["phase"] = url_state.Choices(tuple(sorted(p for p in set(ev.studies["phase"].unique()) if p)))
     specs["year_min"] = url_state.Integer(lo, hi)
     specs["year_max"] = url_state.Integer(lo, hi)
     specs["min_patients"] = url_state.Integer(0, 10_000)

@@ -10,7 +10,7 @@ evidence = ui.evidence()
 selection = ui.study_filters(evidence, page="compare")
 studies_all = apply_filter(evidence, selection)
 options = {
-    by: [i for i in evidence.vocab[vocab].index if i in set(evidence.studies[by])]
+    by: [i for i in evidence.vocab[vocab].index if i in set(evidence.studies[by].unique())]
     for by, vocab in compare.VOCABULARY_OF.items()
 }
 all_ids = tuple(dict.fromkeys(i for ids in options.values() for i in ids))

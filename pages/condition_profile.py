@@ -10,7 +10,7 @@ from components.tables import study_table
 
 # 1. Selection: the condition, kept in the URL
 evidence = ui.evidence()
-present = [c for c in evidence.vocab["conditions"].index if c in set(evidence.studies["condition"])]
+present = [c for c in evidence.vocab["conditions"].index if c in set(evidence.studies["condition"].unique())]
 defaults = {"profile": present[0] if present else ""}
 keys = ui.page_params("profile", {"profile": url_state.Choice(tuple(present))}, defaults)
 st.title("Condition profile")

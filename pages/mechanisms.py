@@ -11,7 +11,7 @@ from components.tables import study_table
 evidence = ui.evidence()
 selection = ui.study_filters(evidence, page="mechanisms")
 studies = apply_filter(evidence, selection)
-measured_targets = [t for t in evidence.vocab["targets"].index if t in set(evidence.mechanisms["target"])]
+measured_targets = [t for t in evidence.vocab["targets"].index if t in set(evidence.mechanisms["target"].unique())]
 defaults = {"target_focus": "treg" if "treg" in measured_targets else (measured_targets[0] if measured_targets else "")}
 keys = ui.page_params("mechanisms", {"target_focus": url_state.Choice(tuple(measured_targets))}, defaults)
 
