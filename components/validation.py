@@ -146,6 +146,9 @@ def convert_column(
             problems += _problems_for(above, values, row_numbers, file, column, f"is above the maximum {high}")
         if kind == "number":
             return numbers, problems
+        # A whole number beyond what float64 holds exactly is already reported above; drop it
+        # here so the cast cannot fail.
+        numbers = numbers.where(numbers.abs() < 2**53)
         return numbers.astype("Int64"), problems
 
     return values, problems

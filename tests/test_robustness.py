@@ -311,14 +311,6 @@ def test_non_ascii_digits_are_reported_not_lost(column, old, new):
     assert_located(problems_with(STUDIES, replaced(STUDIES, old, new)), STUDIES, 1, column, "is not")
 
 
-_HUGE_INTEGER_BUG = (
-    "bug: components/validation.py:149 casts an integer column to Int64 after the range check; a value of "
-    "2**63 or more (19+ digits) raises TypeError ('cannot safely cast non-equivalent float64 to int64') "
-    "instead of the 'is above the maximum' problem already found for it"
-)
-
-
-@pytest.mark.xfail(reason=_HUGE_INTEGER_BUG, raises=TypeError, strict=True)
 @pytest.mark.parametrize(
     ("file", "old", "new", "row", "column"),
     [
@@ -471,7 +463,6 @@ BROKEN_DATASETS = [
         STUDIES,
         replaced(STUDIES, "single_arm,,,,,10,", "single_arm,,,,,99999999999999999999,"),
         id="integer too big for int64",
-        marks=pytest.mark.xfail(reason=_HUGE_INTEGER_BUG, strict=True),
     ),
 ]
 
