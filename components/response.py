@@ -39,3 +39,14 @@ def response_points(evidence: Evidence, studies: pd.DataFrame, measure: str) -> 
     out["repeated"] = (rows["infusions"].fillna(1) > 1).to_numpy()
     out["timepoint"] = out["timepoint_months"]
     return out.reset_index(drop=True), title
+
+
+def response_ready_counts(evidence: Evidence, studies: pd.DataFrame) -> dict[str, int]:
+    """Per measure: outcome rows of studies with a per-kg dose that can give a response number
+    (a quick screen used to open the page on a measure worth plotting)."""
+    out = evidence.outcomes
+    dosed = set(studies.index[studies["dose_per_kg"].notna()])
+    out = out[out["study_id"].isin(dosed)]
+    responder = out["responders"].notna() & out["n"].notna() | out["responders_pct"].notna()
+    continuous = out["baseline"].notna() & (out["change"].notna() | out["followup"].notna())
+    return out[responder | continuous].groupby("measure").size().to_dict()

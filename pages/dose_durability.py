@@ -4,7 +4,7 @@ import streamlit as st
 
 from components import charts, ui, url_state
 from components.filters import apply_filter, headline
-from components.response import response_points
+from components.response import response_points, response_ready_counts
 
 # 1. Selections
 evidence = ui.evidence()
@@ -18,10 +18,12 @@ st.caption(headline(evidence, studies, selection))
 if not measures:
     st.info("No outcomes recorded for the studies in this selection.")
     st.stop()
-defaults = {"measure": measures[0]}
+ready = response_ready_counts(evidence, studies)
+# Open on the measure with the most dose-and-response points.
+defaults = {"measure": max(measures, key=lambda m: (ready.get(m, 0), counts[m]))}
 keys = ui.page_params("dose", {"measure": url_state.Choice(tuple(evidence.vocab["measures"].index))}, defaults)
 if st.session_state[keys["measure"]] not in measures:
-    st.session_state[keys["measure"]] = measures[0]
+    st.session_state[keys["measure"]] = defaults["measure"]
 measure = st.selectbox(
     "Outcome measure",
     measures,

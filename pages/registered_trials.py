@@ -12,6 +12,7 @@ from components.links import registry_url, safe_https
 # 1. Selections (the sidebar's condition and cell-source filters apply to trials too)
 evidence = ui.evidence()
 selection = ui.study_filters(evidence, page="trials")
+st.title("Registered trials")
 only_unpublished = st.toggle("Only trials with no published results", key="trials.unpublished")
 
 # 2. Filtered data
@@ -22,7 +23,6 @@ if only_unpublished:
 studies = apply_filter(evidence, selection)
 
 # 3. Headline
-st.title("Registered trials")
 st.markdown(
     f"**{len(trials)} registered {'trial' if len(trials) == 1 else 'trials'}** in this selection; **{int(trials['unpublished'].sum())}** have no published "
     f"results linked, of which **{int(trials['finished_unpublished'].sum())}** have finished or stopped recruiting."

@@ -11,6 +11,7 @@ from components.tables import study_label
 # 1. Selections
 evidence = ui.evidence()
 selection = ui.study_filters(evidence, page="safety")
+st.title("Safety")
 by = st.segmented_control(
     "Group adverse events by",
     list(safety.BY),
@@ -27,7 +28,6 @@ serious = safety.serious_events(evidence, studies)
 side_by_side = safety.benefit_and_harm(evidence, studies)
 
 # 3. Headline
-st.title("Safety")
 st.caption(headline(evidence, studies, selection))
 reporting = int(rates["studies_reporting"].sum()) if len(rates) else 0
 st.markdown(
