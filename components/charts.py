@@ -562,7 +562,7 @@ def timeline_figure(evidence: Evidence, events: pd.DataFrame) -> go.Figure:
         "Registered trial, no results published": ("diamond-open", "#D55E00"),
     }
     conditions = _present(evidence.vocab["conditions"].index, events["condition"])
-    condition_labels = {c: esc(evidence.label("conditions", c)) for c in conditions}
+    condition_labels = {c: esc(evidence.label("conditions", c)) for c in set(events["condition"])}
     traces = []
     for kind, (symbol, colour) in styles.items():
         part = events[events["kind"] == kind]
