@@ -200,3 +200,19 @@ def test_bad_link_values_are_dropped_with_a_notice(on_fixture, params, names):
     assert at.metric[0].value == "6"  # defaults: nothing filtered
     for key in params:
         assert key not in at.query_params  # the bad value is gone from the URL
+
+
+@pytest.mark.parametrize(
+    ("page", "key"), [("pages/outcomes.py", "outcomes.measure"), ("pages/dose_durability.py", "dose.measure")]
+)
+def test_every_measure_draws_without_error_on_shipped_data(on_shipped, page, key):
+    """Every outcome measure in the shipped data, chosen in turn, gives a page without an error."""
+    from components.loader import load_evidence
+
+    measures = sorted(set(load_evidence().outcomes["measure"].unique()))
+    at = run_page(page)
+    assert len(at.selectbox(key=key).options) == len(measures)
+    for measure in measures:
+        at.selectbox(key=key).set_value(measure).run()
+        assert not at.exception, (measure, at.exception)
+        assert at.selectbox(key=key).value == measure
