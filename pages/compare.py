@@ -17,10 +17,17 @@ all_ids = tuple(dict.fromkeys(i for ids in options.values() for i in ids))
 defaults = {
     "compare_by": "condition",
     "groups": [c for c in ("sle", "systemic_sclerosis") if c in options["condition"]],
+    "share_of": "studies",
+    "facet": "design",
 }
 keys = ui.page_params(
     "compare",
-    {"compare_by": url_state.Choice(tuple(compare.GROUPINGS)), "groups": url_state.Choices(all_ids)},
+    {
+        "compare_by": url_state.Choice(tuple(compare.GROUPINGS)),
+        "groups": url_state.Choices(all_ids),
+        "share_of": url_state.Choice(("studies", "patients")),
+        "facet": url_state.Choice(("design", "cell_source", "donor", "route")),
+    },
     defaults,
 )
 
@@ -62,7 +69,7 @@ share_of = st.radio(
     "Benefit shares out of",
     ["studies", "patients"],
     horizontal=True,
-    key="compare.share_of",
+    key=keys["share_of"],
     help="Patients are counted once per cohort.",
 )
 shares = compare.benefit_shares(evidence, groups)
@@ -93,8 +100,9 @@ facet = st.radio(
     ["design", "cell_source", "donor", "route"],
     format_func={"design": "Design", "cell_source": "Cell source", "donor": "Donor", "route": "Route"}.get,
     horizontal=True,
-    key="compare.facet",
+    key=keys["facet"],
 )
+ui.remember({"share_of": share_of, "facet": facet}, defaults)
 facet_vocab = {"design": "designs", "cell_source": "cell_sources", "donor": "donors", "route": "routes"}[facet]
 mix = compare.mix(groups, facet)
 ui.chart(

@@ -36,16 +36,27 @@ measure = left.selectbox(
     key=keys["measure"],
 )
 ui.remember({"measure": measure}, defaults)
-times = sorted(set(available.loc[available["measure"] == measure, "timepoint_months"]))
-timepoint = middle.selectbox(
+times = [f"{t:g}" for t in sorted(set(available.loc[available["measure"] == measure, "timepoint_months"]))]
+view_defaults = {"timepoint": LATEST, "impute": "no"}
+view = ui.page_params(
+    "outcomes",
+    {"timepoint": url_state.Choice((LATEST, *times)), "impute": url_state.Choice(("no", "yes"))},
+    view_defaults,
+)
+if st.session_state[view["timepoint"]] not in (LATEST, *times):
+    st.session_state[view["timepoint"]] = LATEST
+chosen_time = middle.selectbox(
     "Time point",
     [LATEST, *times],
-    format_func=lambda t: "Latest reported per study" if t == LATEST else f"Month {t:g}",
-    key="outcomes.timepoint",
+    format_func=lambda t: "Latest reported per study" if t == LATEST else f"Month {t}",
+    key=view["timepoint"],
 )
-impute = right.toggle(
+timepoint = chosen_time if chosen_time == LATEST else float(chosen_time)
+impute_choice = right.segmented_control(
     "Impute change SD (r = 0.5)",
-    key="outcomes.impute",
+    ["no", "yes"],
+    key=view["impute"],
+    required=True,
     help="Sensitivity analysis: where a study gives baseline and follow-up SDs but no SD of the change, assume a "
     "correlation of 0.5 between them. Off by default: nothing is imputed unless you ask.",
 )
@@ -53,7 +64,8 @@ impute = right.toggle(
 # 2. Effects
 spec = evidence.vocab["measures"].loc[measure]
 lower_is_better = spec["lower_is_better"] == "true"
-analyses, skipped = build_analyses(evidence, studies, measure, timepoint, 0.5 if impute else None)
+ui.remember({"timepoint": chosen_time, "impute": impute_choice}, view_defaults)
+analyses, skipped = build_analyses(evidence, studies, measure, timepoint, 0.5 if impute_choice == "yes" else None)
 st.markdown(
     f"**{ui.md(spec['label'])}**: {ui.md(spec['description'])} Unit: {ui.md(spec['unit'])}; "
     f"{'lower' if lower_is_better else 'higher'} is better."

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from components import charts, ui
+from components import charts, ui, url_state
 from components import trials as trial_data
 from components.exports import to_safe_csv
 from components.filters import apply_filter
@@ -13,7 +13,16 @@ from components.links import registry_url, safe_https
 evidence = ui.evidence()
 selection = ui.study_filters(evidence, page="trials")
 st.title("Registered trials")
-only_unpublished = st.toggle("Only trials with no published results", key="trials.unpublished")
+view = ui.page_params("trials", {"unpublished": url_state.Choice(("no", "yes"))}, {"unpublished": "no"})
+shown = st.segmented_control(
+    "Show",
+    ["no", "yes"],
+    format_func={"no": "All registered trials", "yes": "Only trials with no published results"}.get,
+    key=view["unpublished"],
+    required=True,
+)
+ui.remember({"unpublished": shown}, {"unpublished": "no"})
+only_unpublished = shown == "yes"
 
 # 2. Filtered data
 trials = trial_data.trials_with_publication(evidence)

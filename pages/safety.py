@@ -4,7 +4,7 @@ beside harm for each condition."""
 import pandas as pd
 import streamlit as st
 
-from components import charts, compare, safety, ui
+from components import charts, compare, safety, ui, url_state
 from components.filters import apply_filter, headline
 from components.tables import study_label
 
@@ -12,14 +12,15 @@ from components.tables import study_label
 evidence = ui.evidence()
 selection = ui.study_filters(evidence, page="safety")
 st.title("Safety")
+view = ui.page_params("safety", {"by": url_state.Choice(tuple(safety.BY))}, {"by": "condition"})
 by = st.segmented_control(
     "Group adverse events by",
     list(safety.BY),
     format_func={"condition": "Condition", "cell_source": "Cell source", "route": "Route"}.get,
-    key="safety.by",
-    default="condition",
+    key=view["by"],
     required=True,
 )
+ui.remember({"by": by}, {"by": "condition"})
 
 # 2. Filtered data
 studies = apply_filter(evidence, selection)

@@ -216,3 +216,22 @@ def test_every_measure_draws_without_error_on_shipped_data(on_shipped, page, key
         at.selectbox(key=key).set_value(measure).run()
         assert not at.exception, (measure, at.exception)
         assert at.selectbox(key=key).value == measure
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "key", "value"),
+    [
+        ("pages/outcomes.py", {"measure": "das28", "impute": "yes"}, "outcomes.impute", "yes"),
+        ("pages/compare.py", {"share_of": "patients", "facet": "route"}, "compare.facet", "route"),
+        ("pages/safety.py", {"by": "route"}, "safety.by", "route"),
+        ("pages/registered_trials.py", {"unpublished": "yes"}, "trials.unpublished", "yes"),
+    ],
+)
+def test_page_settings_are_restored_from_the_link(on_fixture, page, params, key, value):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, raw in params.items():
+        at.query_params[name] = raw
+    at.switch_page(page).run()
+    assert not at.exception
+    widget = at.button_group(key=key) if page != "pages/compare.py" else at.radio(key=key)
+    assert widget.value == value

@@ -306,7 +306,7 @@ def test_outcomes_list_what_could_not_be_plotted(on_fixture):
     assert "No study reports this outcome with the numbers needed for an effect size" in page_text(at)
     skipped = table_with(at, "Why not in the plot")
     assert list(skipped["Why not in the plot"]) == ["no SD, SE or CI of the change reported"] * 2
-    at.toggle(key="outcomes.impute").set_value(True).run()
+    at.button_group(key="outcomes.impute").set_value("yes").run()
     assert "forest_mean_change_from_baseline" in chart_keys(at)
 
 
@@ -426,7 +426,7 @@ def test_registered_trials_show_the_unpublished_count(on_fixture):
     at = open_page("pages/registered_trials.py")
     assert trial_headline(at) == (2, 1, 1)
     assert len(table_with(at, "Registry id")) == 2
-    at.toggle(key="trials.unpublished").set_value(True).run()
+    at.button_group(key="trials.unpublished").set_value("yes").run()
     table = table_with(at, "Registry id")
     assert list(table["Registry id"]) == ["NCT00000009"]
     assert list(table["Results published"]) == ["no results published"]

@@ -480,3 +480,21 @@ def test_pool_refuses_what_cannot_be_pooled():
         pool([md(-4.0, 1.0)], method="REML")
     with pytest.raises(ValueError, match="between 0 and that many"):
         pool_proportions([5], [4])
+
+
+def test_dersimonian_laird_reproduces_kacker_2004_interlaboratory_means():
+    """A published DerSimonian-Laird example on means: Kacker (2004), Metrologia 41:132-136, Table 1
+    (first row), the between-laboratory SD by DL is 0.5359. The same nine means and variances are
+    used in statsmodels' test suite (statsmodels/stats/tests/test_meta.py, TestMetaK1)."""
+    means = [61.00, 61.40, 62.21, 62.30, 62.34, 62.60, 62.70, 62.84, 65.90]
+    variances = [0.2025, 1.2100, 0.0900, 0.2025, 0.3844, 0.5625, 0.0676, 0.0225, 1.8225]
+    effects = [
+        Effect(m, v**0.5, m - 1.96 * v**0.5, m + 1.96 * v**0.5, 10, MEAN_CHANGE)
+        for m, v in zip(means, variances, strict=True)
+    ]
+    pooled = pool(effects)
+    assert pooled.k == 9
+    assert pooled.tau2**0.5 == pytest.approx(0.5359, abs=1e-3)
+    # The DL estimate is the inverse-variance mean with weights 1 / (v + tau2).
+    weights = [1 / (v + pooled.tau2) for v in variances]
+    assert pooled.estimate == pytest.approx(sum(w * m for w, m in zip(weights, means, strict=True)) / sum(weights))
