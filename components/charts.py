@@ -357,8 +357,8 @@ def dose_figure(evidence: Evidence, doses: pd.DataFrame, groups: list[str], by_v
                     "line": {"color": "#333333", "width": 1},
                     "opacity": 0.85,
                 },
-                "customdata": part[["study_id", "n_msc"]].to_numpy(),
-                "hovertemplate": "%{customdata[0]}: %{x:.1e} cells/kg, %{customdata[1]} patients<extra></extra>",
+                "customdata": [[esc(b)] for b in part["badge"]] if "badge" in part else part[["study_id"]].to_numpy(),
+                "hovertemplate": "%{customdata[0]}<br>%{x:.1e} cells/kg per infusion<extra></extra>",
             }
         )
     layout = base_layout(title="Dose per kg body weight (one mark per study)", height=150 + 50 * len(groups)) | {
@@ -631,7 +631,8 @@ def forest_figure(
                 "thickness": 1.5,
             },
             "customdata": effects[["ci_low", "ci_high", "n", "timepoint"]].to_numpy(),
-            "text": study_labels,
+            # The evidence badge (design, patients, control, follow-up) when the caller provides it.
+            "text": [esc(b) for b in effects["badge"]] if "badge" in effects else study_labels,
             "hovertemplate": "%{text}<br>%{x:.2f} (95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})"
             "<br>n = %{customdata[2]} · month %{customdata[3]}<extra></extra>",
         }

@@ -13,6 +13,7 @@ import pandas as pd
 from components.aggregate import BENEFIT, patients_once, study_benefit_states
 from components.filters import expand_conditions
 from components.loader import Evidence
+from components.tables import evidence_badge
 
 GROUPINGS = {
     "condition": "Conditions",
@@ -111,14 +112,22 @@ def mix(groups: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "value", "studies", "share", "patients"])
 
 
-def doses(groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def doses(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per study with a per-kg dose, for a strip plot on a log axis."""
     rows = []
     for group, studies in groups.items():
         part = studies[studies["dose_per_kg"].notna()]
         for sid, row in part.iterrows():
-            rows.append({"group": group, "study_id": sid, "dose_per_kg": row["dose_per_kg"], "n_msc": row["n_msc"]})
-    return pd.DataFrame(rows, columns=["group", "study_id", "dose_per_kg", "n_msc"])
+            rows.append(
+                {
+                    "group": group,
+                    "study_id": sid,
+                    "dose_per_kg": row["dose_per_kg"],
+                    "n_msc": row["n_msc"],
+                    "badge": evidence_badge(evidence, row),
+                }
+            )
+    return pd.DataFrame(rows, columns=["group", "study_id", "dose_per_kg", "n_msc", "badge"])
 
 
 def wilson_interval(events: int, total: int, z: float = 1.959964) -> tuple[float, float]:

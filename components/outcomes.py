@@ -14,7 +14,7 @@ import pandas as pd
 
 from components import stats
 from components.loader import Evidence
-from components.tables import study_label
+from components.tables import evidence_badge, study_label
 
 ANALYSES = {
     stats.MEAN_DIFFERENCE: "Difference versus control",
@@ -79,6 +79,7 @@ def build_analyses(
             {
                 "study_id": row["study_id"],
                 "label": study_label(study) + (f" · {row['arm']}" if row["arm"] else ""),
+                "badge": evidence_badge(evidence, study),
                 "arm": row["arm"],
                 "kind": effect.kind,
                 "estimate": effect.estimate,

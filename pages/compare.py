@@ -112,7 +112,7 @@ ui.chart(
     "standardised across studies, so groups differ in what was given as well as in the disease.",
     data=mix,
 )
-doses = compare.doses(groups)
+doses = compare.doses(evidence, groups)
 if doses.empty:
     st.caption("No study in these groups reported a dose per kg.")
 else:

@@ -168,7 +168,7 @@ def test_mix_of_the_sle_group(mini, column, value, studies, patients):
 
 
 def test_doses_list_each_study_with_a_per_kg_dose(mini):
-    doses = compare.doses(compare.group_studies(mini, mini.studies, "condition", [SLE, SSC, RA]))
+    doses = compare.doses(mini, compare.group_studies(mini, mini.studies, "condition", [SLE, SSC, RA]))
     assert set(doses[["group", "study_id", "dose_per_kg"]].itertuples(index=False, name=None)) == {
         (SLE, ALPHA, 1e6),
         (RA, EPSILON, 4e7),
