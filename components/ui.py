@@ -225,9 +225,12 @@ def view_link() -> str:
 
 def share_link() -> None:
     """A copyable link that reproduces the current view."""
+    # A text box, not st.code: the code block pulls a large syntax-highlighting bundle into every
+    # page load, which delayed the first numbers on screen.
     with st.sidebar.expander("Link to this view", icon=":material/link:"):
-        st.code(view_link(), language=None, wrap_lines=True)
-        st.caption("Copy it with the button at the top right of the box.")
+        # No key on purpose: a new link makes a new box, so it always shows the current view.
+        st.text_area("Copy this link", view_link(), height=90)
+        st.caption("Select the text and copy it; opening it shows this same view.")
 
 
 def page_params(page: str, specs: dict[str, url_state.Spec], defaults: dict[str, object]) -> dict[str, str]:
