@@ -812,3 +812,59 @@ def durability_figure(evidence: Evidence, points: pd.DataFrame, y_title: str) ->
         "showlegend": len(traces) <= 12,
     }
     return _figure(traces, layout)
+
+
+def mechanism_matrix(evidence: Evidence, second: pd.DataFrame) -> go.Figure:
+    """Target change x benefit grid (studies reporting both), clickable: a scatter, not a heatmap,
+    so that a click reaches the app. Direction is shown by colour and by the marker's shape."""
+    benefits = [b for b in evidence.vocab["benefits"].index if b in set(second["benefit"])]
+    rows = list(dict.fromkeys(zip(second["target"], second["direction"], strict=False)))
+    y_label = {(t, d): f"{esc(evidence.label('targets', t))} {'↑' if d == 'up' else '↓'}" for t, d in rows}
+    x_label = {b: esc(evidence.label("benefits", b)) for b in benefits}
+    traces = []
+    for direction, colour, symbol, name in (
+        ("up", "#0072B2", "triangle-up", "Target raised"),
+        ("down", "#E69F00", "triangle-down", "Target lowered"),
+    ):
+        part = second[second["direction"] == direction]
+        if part.empty:
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [x_label[b] for b in part["benefit"]],
+                "y": [y_label[(t, d)] for t, d in zip(part["target"], part["direction"], strict=False)],
+                "mode": "markers+text",
+                "name": name,
+                "text": [str(n) for n in part["studies"]],
+                "textposition": "middle right",
+                "marker": {
+                    "symbol": symbol,
+                    "color": colour,
+                    "size": [12 + 5 * min(int(n), 6) for n in part["studies"]],
+                    "line": {"color": "#333333", "width": 1},
+                },
+                "customdata": list(zip(part["target"], part["direction"], part["benefit"], strict=False)),
+                "hovertemplate": "%{y} with %{x}: %{text} studies<extra></extra>",
+            }
+        )
+    layout = base_layout(
+        title="Studies reporting both a target change and a benefit (click a mark)", height=140 + 30 * len(rows)
+    )
+    layout |= {
+        "legend": LEGEND_ABOVE,
+        "xaxis": {
+            "categoryorder": "array",
+            "categoryarray": [x_label[b] for b in benefits],
+            "tickangle": -35,
+            "gridcolor": "#EEEEEE",
+        },
+        "yaxis": {
+            "categoryorder": "array",
+            "categoryarray": [y_label[r] for r in reversed(rows)],
+            "gridcolor": "#EEEEEE",
+        },
+        "clickmode": "event+select",
+        "dragmode": False,
+    }
+    return _figure(traces, layout)

@@ -42,18 +42,36 @@ else:
             benefit=links["benefit"].map(lambda b: evidence.label("benefits", b)),
         ),
     )
+    event = ui.chart(
+        charts.mechanism_matrix(evidence, second),
+        key="mechanism_matrix",
+        caption="The same links as a grid: each mark is a target change and a benefit reported in the same studies "
+        "(number: studies). Click a mark to list them.",
+        on_select="rerun",
+        selection_mode="points",
+    )
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    picked = [tuple(p["customdata"]) for p in points if p.get("customdata")]
     st.subheader("Studies behind a link")
-    left, right = st.columns(2)
     pairs = links[["target", "direction"]].drop_duplicates()
     pair_labels = {
         f"{t}|{d}": f"{evidence.label('targets', t)} {'raised' if d == 'up' else 'lowered'}"
         for t, d in pairs.itertuples(index=False)
     }
-    pick = left.selectbox("Target change", list(pair_labels), format_func=pair_labels.get, key="mechanisms.link_target")
-    target, direction = pick.split("|")
-    benefits_here = sorted(set(links[(links["target"] == target) & (links["direction"] == direction)]["benefit"]))
-    benefit = right.selectbox(
-        "Benefit", benefits_here, format_func=lambda b: evidence.label("benefits", b), key="mechanisms.link_benefit"
+    if picked:
+        target, direction, benefit = picked[0]
+    else:
+        left, right = st.columns(2)
+        pick = left.selectbox(
+            "Target change", list(pair_labels), format_func=pair_labels.get, key="mechanisms.link_target"
+        )
+        target, direction = pick.split("|")
+        benefits_here = sorted(set(links[(links["target"] == target) & (links["direction"] == direction)]["benefit"]))
+        benefit = right.selectbox(
+            "Benefit", benefits_here, format_func=lambda b: evidence.label("benefits", b), key="mechanisms.link_benefit"
+        )
+    st.caption(
+        f"{ui.md(pair_labels.get(f'{target}|{direction}', target))} with {ui.md(evidence.label('benefits', benefit).lower())}"
     )
     ids = sorted(
         set(

@@ -155,3 +155,21 @@ def test_a_filtered_views_link_opened_fresh_shows_the_same_rows(browser, server)
     assert second.get_by_text(re.compile(r"^\d+ of \d+ stud")).first.inner_text() == text_before
     assert "Systemic lupus erythematosus" in text_before
     fresh.close()
+
+
+def test_clicking_a_mechanism_mark_lists_its_studies(page, server):
+    page.goto(f"{server}/mechanisms")
+    wait_ready(page)
+    matrix = page.locator('[data-testid="stPlotlyChart"]').nth(1)
+    point = matrix.locator(".scatterlayer .trace").first.locator(".points path").first
+    point.wait_for(timeout=30_000)
+    point.scroll_into_view_if_needed()
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wait_ready(page)
+    # With a mark chosen, the target and benefit pickers give way to the clicked link's studies.
+    page.wait_for_function(
+        '() => !document.querySelector(\'[data-testid="stSelectbox"] input[aria-label="Target change"]\')',
+        timeout=30_000,
+    )
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 1

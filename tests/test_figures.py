@@ -397,3 +397,21 @@ def test_dose_and_durability_hover_escape_html_from_the_data(html_author, builde
     hover_data = [str(value) for trace in fig.data for row in trace.customdata for value in row]
     assert any("Evil" in value for value in hover_data)
     assert not any("<b>Evil</b>" in value for value in hover_data)
+
+
+def test_mechanism_matrix_marks_each_link_with_its_study_count(mini):
+    from components.mechanisms import sankey_table, target_benefit_links
+
+    links = target_benefit_links(mini, mini.studies)
+    _, second = sankey_table(links)
+    fig = charts.mechanism_matrix(mini, second)
+    points = [
+        (trace.name, cd, text) for trace in fig.data for cd, text in zip(trace.customdata, trace.text, strict=True)
+    ]
+    assert len(points) == len(second)
+    # Raised and lowered targets differ in colour and in shape (a second encoding).
+    symbols = {trace.name: trace.marker.symbol for trace in fig.data}
+    assert symbols.get("Target raised", "triangle-up") == "triangle-up"
+    assert symbols.get("Target lowered", "triangle-down") == "triangle-down"
+    expected = {(r.target, r.direction, r.benefit): str(r.studies) for r in second.itertuples()}
+    assert {tuple(cd): text for _, cd, text in points} == expected
