@@ -37,7 +37,8 @@ cols[3].metric("Randomised trials", numbers.randomised)
 unreported = int(studies["n_msc"].isna().sum())
 if unreported:
     st.caption(
-        f"{unreported} of these studies do not report how many patients were treated; they add none to the total."
+        f"{unreported} of these studies {'does' if unreported == 1 else 'do'} not report how many patients were "
+        "treated; they add none to the total."
     )
 
 # 4. Evidence map
@@ -51,14 +52,15 @@ st.caption(
     "Each mark is a condition and a benefit. Its colour is what the strongest studies that measured it found: "
     "green (+) benefit reported, orange (–) measured but no benefit (including no better than control); "
     "± means other studies disagree; a small grey ring means not measured. Shape: that strongest design. "
-    "Size: patients on MSC (each cohort counted once). Click a mark to list its studies."
+    "Size: patients on MSC (each cohort counted once). Click a mark to list its studies. On a small screen, "
+    "the same map is easier to read as the table below the chart."
 )
 event = st.plotly_chart(
     evidence_map_figure(evidence, cells),
     key="evidence_map",
     on_select="rerun",
     selection_mode="points",
-    config=PLOTLY_CONFIG,
+    config=PLOTLY_CONFIG | ui.chart_download_options(),
 )
 
 # 5. Studies behind the selected mark, and the map as a table
