@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from tests.browser_support import CHROMIUM_ARGS, READY, ROOT, chromium_path, start_server
+from tests.browser_support import READY, ROOT, start_server
 
 pytestmark = pytest.mark.browser
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)")
-        pytest.skip("no Chromium found: install Debian's chromium package to run the browser tests")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

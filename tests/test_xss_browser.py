@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from components.loader import load_evidence
-from tests.browser_support import CHROMIUM_ARGS, READY, ROOT, chromium_path, start_server
+from tests.browser_support import READY, ROOT, start_server
 from tests.conftest import MINI
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -123,19 +122,6 @@ def poisoned_data(tmp_path_factory) -> Path:
 
 # ---------------------------------------------------------------------------------------------
 # One server and one browser page for the module
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)")
-        pytest.skip("no Chromium found: install Debian's chromium package to run the browser tests")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
