@@ -25,7 +25,7 @@ ui.remember({"profile": condition}, defaults)
 # 2. Data for the condition (sub-conditions included: SLE includes lupus nephritis)
 studies = apply_filter(evidence, StudyFilter(conditions=(condition,)))
 trials = trial_data.filter_trials(evidence, trial_data.trials_with_publication(evidence), (condition,), ())
-groups = {condition: studies}
+groups = {condition: studies[compare.PANEL_COLUMNS]}
 
 # 3. The story
 st.subheader(ui.md(evidence.label("conditions", condition)))
