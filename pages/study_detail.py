@@ -90,6 +90,8 @@ def _show(frame: pd.DataFrame, columns: dict[str, str], empty: str) -> None:
         st.caption(empty)
         return
     shown = frame[list(columns)].rename(columns=columns)
+    # Blank, not "None", where the source gives no value.
+    shown = shown.map(lambda v: "" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v)))
     st.dataframe(shown, hide_index=True, width="stretch")
 
 
@@ -133,7 +135,11 @@ _show(
     },
     "No immune or tissue targets recorded for this study.",
 )
-events = evidence.adverse_events[evidence.adverse_events["study_id"] == study_id]
+events = evidence.adverse_events[evidence.adverse_events["study_id"] == study_id].copy()
+# For a "none reported" statement, serious/related say what kind of event the study ruled out.
+none = events["category"] == "none_reported"
+events.loc[none, "event"] = events.loc[none, "event"] + " (statement by the study)"
+events.loc[none, ["serious", "related"]] = ""
 st.subheader("Adverse events")
 _show(
     events,
