@@ -582,8 +582,8 @@ def timeline_figure(evidence: Evidence, events: pd.DataFrame) -> go.Figure:
                     "line": {"width": 1.5, "color": colour},
                     "opacity": 0.8,
                 },
-                "customdata": part[["id", "n"]].to_numpy(),
-                "hovertemplate": "%{customdata[0]} · %{x}<br>patients: %{customdata[1]}<extra>" + kind + "</extra>",
+                "customdata": [[esc(b)] for b in part["badge"]] if "badge" in part else part[["id"]].to_numpy(),
+                "hovertemplate": "%{customdata[0]} · %{x}<extra>" + kind + "</extra>",
             }
         )
     layout = base_layout(title="Published studies and registered trials over time", height=170 + 40 * len(conditions))

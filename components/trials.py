@@ -10,6 +10,7 @@ import pandas as pd
 
 from components.filters import expand_conditions
 from components.loader import Evidence
+from components.tables import evidence_badge
 
 PHASE_ORDER = ["early_1", "1", "1/2", "2", "2/3", "3", "4", "not_applicable", ""]
 PHASE_LABELS = {
@@ -78,6 +79,7 @@ def timeline(evidence: Evidence, studies: pd.DataFrame, trials: pd.DataFrame) ->
             "kind": "Published study",
             "id": studies["study_id"],
             "n": studies["n_msc"].astype("float64"),
+            "badge": [evidence_badge(evidence, row) for _, row in studies.iterrows()],
         }
     )
     registered = pd.DataFrame(
@@ -90,6 +92,18 @@ def timeline(evidence: Evidence, studies: pd.DataFrame, trials: pd.DataFrame) ->
             ],
             "id": trials["registry_id"],
             "n": trials["enrolment"].astype("float64"),
+            "badge": [
+                f"{rid} · {PHASE_LABELS.get(phase, phase)} · {STATUS_LABELS.get(status, status)} · "
+                + (f"{int(n)} {etype or 'planned or actual'}" if pd.notna(n) else "enrolment not stated")
+                for rid, phase, status, n, etype in zip(
+                    trials["registry_id"],
+                    trials["phase"],
+                    trials["status"],
+                    trials["enrolment"],
+                    trials["enrolment_type"],
+                    strict=False,
+                )
+            ],
         }
     )
     both = pd.concat([published, registered], ignore_index=True)
