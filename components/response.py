@@ -49,4 +49,5 @@ def response_ready_counts(evidence: Evidence, studies: pd.DataFrame) -> dict[str
     out = out[out["study_id"].isin(dosed)]
     responder = out["responders"].notna() & out["n"].notna() | out["responders_pct"].notna()
     continuous = out["baseline"].notna() & (out["change"].notna() | out["followup"].notna())
-    return out[responder | continuous].groupby("measure").size().to_dict()
+    # Distinct studies, not rows: a study reporting many time points is still one dose-response mark.
+    return out[responder | continuous].groupby("measure")["study_id"].nunique().to_dict()
