@@ -8,7 +8,7 @@ shipped vocabularies, dataset.yaml, claims, meta-analyses, registered trials and
 Rows are deliberately compact (short text, most optional outcome values empty) so that 100k studies
 stay within the loader's 50 MB limit per file; the shipped data is about 2-3 times denser per row.
 
-    python -m bench.generate 10000 /tmp/evidence-10k
+    python -m bench.generate 10000 synthetic-10k
 """
 
 from __future__ import annotations
