@@ -87,10 +87,12 @@ def marker_sizes(patients: pd.Series, largest: int) -> pd.Series:
     return scaled.clip(lower=MIN_MARKER_PX)
 
 
-def evidence_map_figure(evidence: Evidence, cells: pd.DataFrame) -> go.Figure:
+def evidence_map_figure(evidence: Evidence, cells: pd.DataFrame, benefits_as_rows: bool = False) -> go.Figure:
     """Conditions x benefits grid: colour and sign = finding, size = patients, shape = best design.
 
     Built from scatter traces (not a heatmap) so that clicking a cell reaches the app.
+    `benefits_as_rows` turns the grid so that the few conditions are the columns, which suits a
+    narrow screen.
     """
     traces = []
     condition_order = _present(evidence.vocab["conditions"].index, cells["condition"])
@@ -136,11 +138,12 @@ def evidence_map_figure(evidence: Evidence, cells: pd.DataFrame) -> go.Figure:
             else f"<b>{y_labels[r.condition]}</b> · {x_labels[r.benefit]}<br>Not measured in these studies"
             for r in part
         ]
+        xs, ys = [x_labels[r.benefit] for r in part], [y_labels[r.condition] for r in part]
         traces.append(
             {
                 "type": "scatter",
-                "x": [x_labels[r.benefit] for r in part],
-                "y": [y_labels[r.condition] for r in part],
+                "x": ys if benefits_as_rows else xs,
+                "y": xs if benefits_as_rows else ys,
                 "mode": "markers+text",
                 "name": STATE_LABELS[state],
                 "text": text,
@@ -175,11 +178,15 @@ def evidence_map_figure(evidence: Evidence, cells: pd.DataFrame) -> go.Figure:
                 "hoverinfo": "skip",
             }
         )
-    height = max(320, 90 + 44 * len(condition_order)) + 200
+    columns = [x_labels[b] for b in benefit_order]
+    rows = [y_labels[c] for c in condition_order]
+    if benefits_as_rows:
+        columns, rows = rows, columns
+    height = max(320, 90 + 44 * len(rows)) + 200
     layout = base_layout(title="What the studies found, by condition and benefit", height=height) | {
         "xaxis": {
             "categoryorder": "array",
-            "categoryarray": [x_labels[b] for b in benefit_order],
+            "categoryarray": columns,
             "tickangle": -40,
             "showgrid": True,
             "gridcolor": "#EEEEEE",
@@ -187,7 +194,7 @@ def evidence_map_figure(evidence: Evidence, cells: pd.DataFrame) -> go.Figure:
         },
         "yaxis": {
             "categoryorder": "array",
-            "categoryarray": [y_labels[c] for c in reversed(condition_order)],
+            "categoryarray": list(reversed(rows)),
             "showgrid": True,
             "gridcolor": "#EEEEEE",
         },

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import ui
+from components import ui, url_state
 from components.aggregate import benefit_matrix_table, cell_studies, evidence_map, headline_numbers
 from components.charts import evidence_map_figure
 from components.filters import apply_filter, headline
@@ -53,10 +53,21 @@ st.caption(
     "green (+) benefit reported, orange (–) measured but no benefit (including no better than control); "
     "± means other studies disagree; a small grey ring means not measured. Shape: that strongest design. "
     "Size: patients on MSC (each cohort counted once). Click a mark to list its studies. On a small screen, "
-    "the same map is easier to read as the table below the chart."
+    "show benefits as rows, or read the same map as the table below the chart."
 )
+layout_keys = ui.page_params(
+    "overview", {"map_rows": url_state.Choice(("conditions", "benefits"))}, {"map_rows": "conditions"}
+)
+map_rows = st.segmented_control(
+    "Rows of the map",
+    ["conditions", "benefits"],
+    format_func={"conditions": "Conditions", "benefits": "Benefits (better on a narrow screen)"}.get,
+    key=layout_keys["map_rows"],
+    required=True,
+)
+ui.remember({"map_rows": map_rows}, {"map_rows": "conditions"})
 event = st.plotly_chart(
-    evidence_map_figure(evidence, cells),
+    evidence_map_figure(evidence, cells, benefits_as_rows=map_rows == "benefits"),
     key="evidence_map",
     on_select="rerun",
     selection_mode="points",

@@ -415,3 +415,12 @@ def test_mechanism_matrix_marks_each_link_with_its_study_count(mini):
     assert symbols.get("Target lowered", "triangle-down") == "triangle-down"
     expected = {(r.target, r.direction, r.benefit): str(r.studies) for r in second.itertuples()}
     assert {tuple(cd): text for _, cd, text in points} == expected
+
+
+def test_evidence_map_can_put_benefits_on_the_rows(mini):
+    cells = aggregate.evidence_map(mini, mini.studies)
+    upright = charts.evidence_map_figure(mini, cells)
+    turned = charts.evidence_map_figure(mini, cells, benefits_as_rows=True)
+    assert list(turned.layout.xaxis.categoryarray) == list(reversed(upright.layout.yaxis.categoryarray))
+    assert list(turned.data[0].x) == list(upright.data[0].y)
+    assert list(turned.data[0].y) == list(upright.data[0].x)
