@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.browser_support import free_port
+from tests.browser_support import free_port, server_command, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -56,40 +53,6 @@ class Server:
                 self.process.wait(timeout=10)
 
 
-def server_command(app: Path, port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.address",
-        HOST,
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = START_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Streamlit server exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the Streamlit server did not answer {url}/_stcore/health within {timeout:.0f} s")
-
-
 def start_server(app: Path, evidence_dir: Path | None = None) -> Server:
     """Start `streamlit run app` on a free loopback port and wait until it is healthy.
 
@@ -105,7 +68,7 @@ def start_server(app: Path, evidence_dir: Path | None = None) -> Server:
         process = subprocess.Popen(server_command(app, port), cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
     server = Server(process=process, app=app, port=port, log=log)
     try:
-        wait_healthy(server.url, process)
+        wait_healthy(server.url, process, START_TIMEOUT_S)
     except RuntimeError as err:
         server.stop()
         tail = log.read_text(errors="replace")[-2000:]

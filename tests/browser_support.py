@@ -43,10 +43,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(app: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run` on a free loopback port; return the process and its URL."""
-    port = free_port()
-    command = [
+def server_command(app: Path, port: int) -> list[str]:
+    """`streamlit run` on loopback only, headless, without usage statistics or a file watcher."""
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -63,21 +62,37 @@ def start_server(app: Path, env: dict[str, str] | None = None) -> tuple[subproce
         "--server.fileWatcherType",
         "none",
     ]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait for the server's health endpoint; fail early if the process has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Streamlit server exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the Streamlit server did not answer {url}/_stcore/health within {timeout:.0f} s")
+
+
+def start_server(app: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run` on a free loopback port; return the process and its URL."""
+    port = free_port()
     process = subprocess.Popen(
-        command,
+        server_command(app, port),
         cwd=app.parent,
         env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return process, url
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("the Streamlit server did not start within 60 s")
+    try:
+        wait_healthy(url, process)
+    except RuntimeError:
+        process.kill()
+        raise
+    return process, url
