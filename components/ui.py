@@ -18,7 +18,7 @@ import streamlit as st
 from components import url_state
 from components.files import Problem
 from components.filters import StudyFilter
-from components.loader import DATA_DIR, Evidence, EvidenceError, load_evidence
+from components.loader import DATA_DIR, Evidence, EvidenceError, load_evidence, read_data_dir, read_dictionary
 from components.theme import PLOTLY_CONFIG
 
 PAGES = {
@@ -55,6 +55,12 @@ def load_shipped() -> LoadResult:
         return LoadResult(load_evidence(data_dir))
     except EvidenceError as err:
         return LoadResult(None, tuple(err.problems))
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_files() -> dict[str, bytes]:
+    """The shipped dataset's files as bytes, read once per process (uploads are completed with them)."""
+    return read_data_dir(DATA_DIR, read_dictionary())
 
 
 USER_EVIDENCE = "_user_evidence"

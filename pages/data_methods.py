@@ -82,7 +82,8 @@ for i, name in enumerate(TABLES):
     frame = evidence.table(name)[list(dictionary["tables"][name]["columns"])]
     cols[i % 4].download_button(
         f"{name}.csv",
-        data=to_safe_csv(frame),
+        # Built on click, not on every rerun (the default argument pins this table).
+        data=lambda frame=frame: to_safe_csv(frame),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"download_{name}",

@@ -55,7 +55,8 @@ cols[0].download_button(
 )
 cols[1].download_button(
     "Citations as RIS",
-    data=to_ris(studies, link).encode("utf-8"),
+    # Citation files are built only when their button is clicked, not on every rerun.
+    data=lambda: to_ris(studies, link).encode("utf-8"),
     file_name="msc_studies.ris",
     mime="application/x-research-info-systems",
     key="download_ris",
@@ -66,7 +67,7 @@ cols[1].download_button(
 )
 cols[2].download_button(
     "Citations as BibTeX",
-    data=to_bibtex(studies, link).encode("utf-8"),
+    data=lambda: to_bibtex(studies, link).encode("utf-8"),
     file_name="msc_studies.bib",
     mime="application/x-bibtex",
     key="download_bibtex",

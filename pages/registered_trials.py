@@ -93,7 +93,7 @@ st.dataframe(
 )
 st.download_button(
     "Download these trials as CSV",
-    data=to_safe_csv(table),
+    data=lambda: to_safe_csv(table),
     file_name="msc_registered_trials.csv",
     mime="text/csv",
     key="download_trials",

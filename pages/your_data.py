@@ -5,12 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from components import ui
-from components.loader import DATA_DIR, DICTIONARY_FILE, EvidenceError, build_evidence, read_data_dir
+from components.loader import DATA_DIR, DICTIONARY_FILE, EvidenceError, build_evidence
 from components.upload import MAX_UPLOAD_BYTES, collect_upload, template_zip, with_shipped
 
 evidence = ui.evidence()
 dictionary = evidence.dictionary
-shipped_files = read_data_dir(DATA_DIR, dictionary)
+shipped_files = ui.shipped_files()
 
 st.title("Use your own data")
 st.markdown(
@@ -20,7 +20,7 @@ st.markdown(
 )
 st.download_button(
     "Download the template (.zip)",
-    data=template_zip(dictionary, shipped_files, (DATA_DIR / DICTIONARY_FILE).read_bytes()),
+    data=lambda: template_zip(dictionary, shipped_files, (DATA_DIR / DICTIONARY_FILE).read_bytes()),
     file_name="msc-evidence-template.zip",
     mime="application/zip",
     key="download_template",
