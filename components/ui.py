@@ -253,6 +253,18 @@ def remember(values: dict[str, object], defaults: dict[str, object]) -> None:
     write_to_url(values, defaults)
 
 
+def measure_picker(ev: Evidence, page: str, measures: list[str], default: str, format_func, where=None) -> str:
+    """The page's outcome measure: restored from the URL, reset to `default` when the current choice
+    is not among this selection's `measures`, and written back to the URL."""
+    defaults = {"measure": default}
+    keys = page_params(page, {"measure": url_state.Choice(tuple(ev.vocab["measures"].index))}, defaults)
+    if st.session_state[keys["measure"]] not in measures:
+        st.session_state[keys["measure"]] = default
+    measure = (where or st).selectbox("Outcome measure", measures, format_func=format_func, key=keys["measure"])
+    remember({"measure": measure}, defaults)
+    return measure
+
+
 def chart(fig, key: str, caption: str, data: pd.DataFrame | None = None, **kwargs):
     """A chart, its plain-words caption, and the data behind it one click away."""
     event = st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG | chart_download_options(), **kwargs)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import charts, ui, url_state
+from components import charts, ui
 from components.filters import apply_filter, headline
 from components.response import response_points, response_ready_counts
 
@@ -19,18 +19,14 @@ if not measures:
     st.info("No outcomes recorded for the studies in this selection.")
     st.stop()
 ready = response_ready_counts(evidence, studies)
-# Open on the measure with the most dose-and-response points.
-defaults = {"measure": max(measures, key=lambda m: (ready.get(m, 0), counts[m]))}
-keys = ui.page_params("dose", {"measure": url_state.Choice(tuple(evidence.vocab["measures"].index))}, defaults)
-if st.session_state[keys["measure"]] not in measures:
-    st.session_state[keys["measure"]] = defaults["measure"]
-measure = st.selectbox(
-    "Outcome measure",
+measure = ui.measure_picker(
+    evidence,
+    "dose",
     measures,
+    # Open on the measure with the most dose-and-response points.
+    default=max(measures, key=lambda m: (ready.get(m, 0), counts[m])),
     format_func=lambda m: f"{evidence.label('measures', m)} ({counts[m]} studies)",
-    key=keys["measure"],
 )
-ui.remember({"measure": measure}, defaults)
 
 # 2. Data
 points, y_title = response_points(evidence, studies, measure)

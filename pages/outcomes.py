@@ -21,21 +21,18 @@ st.caption(headline(evidence, studies, selection))
 if not measures:
     st.info("No outcomes recorded for the studies in this selection.")
     st.stop()
-# Open on the measure with the most results that can become effect sizes.
-defaults = {"measure": max(measures, key=lambda m: (usable.get(m, 0), counts[m]))}
-keys = ui.page_params("outcomes", {"measure": url_state.Choice(tuple(evidence.vocab["measures"].index))}, defaults)
-if st.session_state[keys["measure"]] not in measures:
-    st.session_state[keys["measure"]] = defaults["measure"]
 left, middle, right = st.columns([2, 1, 1])
-measure = left.selectbox(
-    "Outcome measure",
+measure = ui.measure_picker(
+    evidence,
+    "outcomes",
     measures,
+    # Open on the measure with the most results that can become effect sizes.
+    default=max(measures, key=lambda m: (usable.get(m, 0), counts[m])),
     format_func=lambda m: (
         f"{evidence.label('measures', m)} ({counts[m]} studies, {usable.get(m, 0)} with effect sizes)"
     ),
-    key=keys["measure"],
+    where=left,
 )
-ui.remember({"measure": measure}, defaults)
 times = [f"{t:g}" for t in sorted(set(available.loc[available["measure"] == measure, "timepoint_months"]))]
 view_defaults = {"timepoint": LATEST, "impute": "no"}
 view = ui.page_params(
