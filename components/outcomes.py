@@ -55,8 +55,12 @@ def build_analyses(
     measure: str,
     timepoint: str | float = LATEST,
     assume_corr: float | None = None,
+    method: str = "DL",
 ) -> tuple[list[Analysis], pd.DataFrame]:
-    """The analyses for one measure, and the rows that could not give an effect (with why)."""
+    """The analyses for one measure, and the rows that could not give an effect (with why).
+
+    `method` is the between-study variance estimator of the pooled estimates ("DL" or "REML").
+    """
     rows = rows_for_measure(evidence, studies, measure, timepoint)
     lower_is_better = bool(evidence.vocab["measures"].at[measure, "lower_is_better"] == "true")
     effects, skipped = [], []
@@ -100,7 +104,7 @@ def build_analyses(
         part = frame[frame["kind"] == kind] if len(frame) else frame
         if part.empty:
             continue
-        analyses.append(_analyse(kind, part.reset_index(drop=True), evidence))
+        analyses.append(_analyse(kind, part.reset_index(drop=True), evidence, method))
     return analyses, pd.DataFrame(skipped)
 
 
@@ -114,11 +118,13 @@ def _why_not(row: pd.Series) -> str:
     return "no SD, SE or CI of the change reported"
 
 
-def _analyse(kind: str, part: pd.DataFrame, evidence: Evidence) -> Analysis:
+def _analyse(kind: str, part: pd.DataFrame, evidence: Evidence, method: str) -> Analysis:
     # One effect per cohort in the pooled estimate: follow-up reports and extra arms of the same
     # patients would otherwise count them twice. Keep the largest.
     poolable = part.sort_values("n", ascending=False).drop_duplicates("cohort_id")
-    pooled = stats.pool(list(poolable["effect"])) if kind != stats.PROPORTION else _pool_proportion(poolable)
+    pooled = (
+        stats.pool(list(poolable["effect"]), method) if kind != stats.PROPORTION else _pool_proportion(poolable, method)
+    )
     warnings = []
     k = len(poolable)
     if k < 3:
@@ -141,10 +147,10 @@ def _analyse(kind: str, part: pd.DataFrame, evidence: Evidence) -> Analysis:
     return Analysis(kind, part, pooled, warnings)
 
 
-def _pool_proportion(part: pd.DataFrame) -> stats.Pooled | None:
+def _pool_proportion(part: pd.DataFrame, method: str) -> stats.Pooled | None:
     events = [e.estimate * e.n for e in part["effect"]]
     totals = [e.n for e in part["effect"]]
-    return stats.pool_proportions(events, totals)
+    return stats.pool_proportions(events, totals, method)
 
 
 def published_estimates(evidence: Evidence, measure: str, conditions: set[str] | None) -> pd.DataFrame:

@@ -8,8 +8,10 @@ Three layers, all pure functions:
    against control, a mean change from baseline, a response proportion, or a risk difference or
    ratio against control — or returns None when the row's numbers cannot support one without
    inventing something (a median, a missing SD, an unstated baseline/follow-up correlation).
-3. `pool()` and `pool_proportions()` combine effects by DerSimonian-Laird random effects
-   (statsmodels' `combine_effects`), with I², tau², Cochran's Q and a prediction interval.
+3. `pool()` and `pool_proportions()` combine effects by random effects, with I², tau², Cochran's Q
+   and a prediction interval. The between-study variance tau² is estimated by DerSimonian-Laird
+   (statsmodels' `combine_effects`, the default) or by restricted maximum likelihood (REML, the
+   default of metafor and of Cochrane's RevMan since 2023), maximised with scipy.
 
 Estimates keep the measure's natural units and sign (a negative change is a fall); whether a fall
 is good news is the caller's knowledge (`lower_is_better`), carried on the `Effect` so that
@@ -25,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
 from statsmodels.stats.proportion import proportion_confint
 
@@ -36,7 +38,8 @@ RISK_DIFFERENCE = "risk_difference"
 RISK_RATIO = "risk_ratio"
 KINDS = (MEAN_DIFFERENCE, MEAN_CHANGE, PROPORTION, RISK_DIFFERENCE, RISK_RATIO)
 RESPONDER_MEASURES = (RISK_DIFFERENCE, RISK_RATIO)
-POOLING_METHODS = ("DL",)
+POOLING_METHODS = ("DL", "REML")
+POOLING_METHOD_LABELS = {"DL": "DerSimonian-Laird", "REML": "Restricted maximum likelihood (REML)"}
 
 CONFIDENCE = 0.95
 # Cochrane Handbook 6.5.2.2: below about 60 patients a group, a mean's CI was built on the
@@ -394,21 +397,51 @@ def effect_from_row(
 # Pooling
 
 
-def _dersimonian_laird(y: np.ndarray, variances: np.ndarray) -> dict[str, float | None]:
-    """Random-effects pooling by DerSimonian & Laird (1986), on the scale of `y`.
+def _reml_tau2(y: np.ndarray, variances: np.ndarray) -> float:
+    """Between-study variance by restricted maximum likelihood (Viechtbauer 2005, Stat Med 24:3).
 
-    statsmodels' `combine_effects(method_re="dl")` does the moment estimate but leaves tau² negative
-    when Q < k - 1; truncated at 0 (as DerSimonian-Laird define it) the random-effects model is the
-    fixed-effect one, so its estimate is used then. I² = max(0, (Q - df) / Q) (Higgins & Thompson
-    2002). CI: estimate ± z x SE. Prediction interval (Higgins, Thompson & Spiegelhalter 2009;
-    Riley, Higgins & Deeks 2011, BMJ 342:d549): estimate ± t(k-2) x sqrt(tau² + SE²), for k >= 3.
+    Maximises the restricted log-likelihood of the normal-normal model over tau² >= 0:
+    -1/2 [sum log(v_i + tau²) + log(sum w_i) + sum w_i (y_i - mu(tau²))²], w_i = 1 / (v_i + tau²).
+    The upper bound (ten times the spread of the estimates plus their largest variance) is far beyond
+    any maximum; a bounded scalar search cannot step below zero, so no truncation is needed.
+    """
+
+    def minus_restricted_log_likelihood(tau2: float) -> float:
+        weights = 1 / (variances + tau2)
+        mean = np.sum(weights * y) / np.sum(weights)
+        return 0.5 * (np.sum(np.log(variances + tau2)) + math.log(np.sum(weights)) + np.sum(weights * (y - mean) ** 2))
+
+    upper = 10 * (float(np.var(y)) + float(np.max(variances))) + 1.0
+    found = optimize.minimize_scalar(
+        minus_restricted_log_likelihood, bounds=(0.0, upper), method="bounded", options={"xatol": 1e-10}
+    )
+    # The bounded search never evaluates the end points; compare with tau² = 0 explicitly.
+    if minus_restricted_log_likelihood(0.0) <= found.fun:
+        return 0.0
+    return float(found.x)
+
+
+def _random_effects(y: np.ndarray, variances: np.ndarray, method: str = "DL") -> dict[str, float | None]:
+    """Random-effects pooling on the scale of `y`, tau² by DerSimonian-Laird (1986) or REML.
+
+    DL: statsmodels' `combine_effects(method_re="dl")` does the moment estimate but leaves tau²
+    negative when Q < k - 1; truncated at 0 (as DerSimonian-Laird define it) the random-effects model
+    is the fixed-effect one, so its estimate is used then. REML: `_reml_tau2`, then the usual
+    inverse-variance weights 1 / (v_i + tau²). Q and I² = max(0, (Q - df) / Q) (Higgins & Thompson
+    2002) do not depend on the estimator. CI: estimate ± z x SE. Prediction interval (Higgins,
+    Thompson & Spiegelhalter 2009; Riley, Higgins & Deeks 2011, BMJ 342:d549):
+    estimate ± t(k-2) x sqrt(tau² + SE²), for k >= 3.
     """
     k = len(y)
     with np.errstate(divide="ignore", invalid="ignore"):
         # With Q <= k - 1 statsmodels divides by a zero (or negative) total variance in results that
         # are discarded below; the warnings would only alarm.
         result = combine_effects(y, variances, method_re="dl")
-    if result.tau2 > 0:
+    if method == "REML":
+        tau2 = _reml_tau2(y, variances)
+        weights = 1 / (variances + tau2)
+        estimate, se = float(np.sum(weights * y) / np.sum(weights)), float(math.sqrt(1 / np.sum(weights)))
+    elif result.tau2 > 0:
         tau2, estimate, se = float(result.tau2), float(result.mean_effect_re), float(result.sd_eff_w_re)
     else:
         tau2, estimate, se = 0.0, float(result.mean_effect_fe), float(result.sd_eff_w_fe)
@@ -424,6 +457,7 @@ def _dersimonian_laird(y: np.ndarray, variances: np.ndarray) -> dict[str, float 
         "estimate": estimate,
         "ci_low": estimate - z * se,
         "ci_high": estimate + z * se,
+        "se": se,
         "i2": i2,
         "tau2": tau2,
         "q": q,
@@ -436,7 +470,9 @@ def _back_transformed(
     numbers: dict[str, float | None], inverse: Callable[[float], float], k: int, n_patients: int
 ) -> Pooled:
     """Pooled numbers back on the natural scale; heterogeneity stays on the pooling scale."""
-    on_scale = {key: (None if numbers[key] is None else float(inverse(numbers[key]))) for key in numbers}
+    on_scale = {
+        key: (None if value is None else float(inverse(value))) for key, value in numbers.items() if key != "se"
+    }
     return Pooled(
         estimate=on_scale["estimate"],
         ci_low=on_scale["ci_low"],
@@ -456,7 +492,9 @@ def _single(effect: Effect) -> Pooled:
 
 
 def pool(effects: Iterable[Effect | None], method: str = "DL") -> Pooled | None:
-    """Random-effects (DerSimonian-Laird) pooling of effects of one kind; None entries are skipped.
+    """Random-effects pooling of effects of one kind; None entries are skipped.
+
+    `method` names the tau² estimator: "DL" (DerSimonian-Laird) or "REML".
 
     Returns None for no effects and, for one effect, that study itself (k=1, no heterogeneity or
     prediction interval). Risk ratios are pooled on the log scale and proportions on the logit scale
@@ -472,24 +510,30 @@ def pool(effects: Iterable[Effect | None], method: str = "DL") -> Pooled | None:
         raise ValueError(f"cannot pool different kinds of effect together: {sorted(kinds)}")
     kind = kinds.pop()
     if kind == PROPORTION:
-        return pool_proportions([effect.estimate * effect.n for effect in effects], [effect.n for effect in effects])
+        return pool_proportions(
+            [effect.estimate * effect.n for effect in effects], [effect.n for effect in effects], method
+        )
     if len(effects) == 1:
         return _single(effects[0])
     estimates = np.array([effect.estimate for effect in effects], dtype=float)
     variances = np.array([effect.se for effect in effects], dtype=float) ** 2
     n_patients = sum(effect.n for effect in effects)
     if kind == RISK_RATIO:
-        return _back_transformed(_dersimonian_laird(np.log(estimates), variances), np.exp, len(effects), n_patients)
-    return _back_transformed(_dersimonian_laird(estimates, variances), lambda value: value, len(effects), n_patients)
+        numbers = _random_effects(np.log(estimates), variances, method)
+        return _back_transformed(numbers, np.exp, len(effects), n_patients)
+    numbers = _random_effects(estimates, variances, method)
+    return _back_transformed(numbers, lambda value: value, len(effects), n_patients)
 
 
-def pool_proportions(events: Sequence[float], totals: Sequence[int]) -> Pooled | None:
-    """Random-effects pooled proportion: DerSimonian-Laird on logits, back-transformed to a share.
+def pool_proportions(events: Sequence[float], totals: Sequence[int], method: str = "DL") -> Pooled | None:
+    """Random-effects pooled proportion on logits (tau² by `method`), back-transformed to a share.
 
     Each study's logit has variance 1/x + 1/(n - x), with 0.5 added to events and non-events of a
     study with 0 or n events (metafor escalc "PLO", to="only0"). Returns None without studies, and
     for one study its own proportion with a Wilson CI. `tau2` and `q` are on the logit scale.
     """
+    if method not in POOLING_METHODS:
+        raise ValueError(f"method must be one of {POOLING_METHODS}, not {method!r}")
     events_array = np.asarray(events, dtype=float)
     totals_array = np.asarray(totals, dtype=float)
     if events_array.shape != totals_array.shape:
@@ -502,5 +546,5 @@ def pool_proportions(events: Sequence[float], totals: Sequence[int]) -> Pooled |
     if k == 1:
         return _single(_proportion(float(events_array[0]), round(totals_array[0]), lower_is_better=False))
     logits, variances = _logit_and_variance(events_array, totals_array)
-    numbers = _dersimonian_laird(logits, variances)
+    numbers = _random_effects(logits, variances, method)
     return _back_transformed(numbers, lambda value: 1 / (1 + math.exp(-value)), k, round(totals_array.sum()))

@@ -21,7 +21,7 @@ st.caption(headline(evidence, studies, selection))
 if not measures:
     st.info("No outcomes recorded for the studies in this selection.")
     st.stop()
-left, middle, right = st.columns([2, 1, 1])
+left, middle, right, far_right = st.columns([2, 1, 1, 1])
 measure = ui.measure_picker(
     evidence,
     "outcomes",
@@ -34,10 +34,14 @@ measure = ui.measure_picker(
     where=left,
 )
 times = [f"{t:g}" for t in sorted(set(available.loc[available["measure"] == measure, "timepoint_months"]))]
-view_defaults = {"timepoint": LATEST, "impute": "no"}
+view_defaults = {"timepoint": LATEST, "impute": "no", "tau2": "DL"}
 view = ui.page_params(
     "outcomes",
-    {"timepoint": url_state.Choice((LATEST, *times)), "impute": url_state.Choice(("no", "yes"))},
+    {
+        "timepoint": url_state.Choice((LATEST, *times)),
+        "impute": url_state.Choice(("no", "yes")),
+        "tau2": url_state.Choice(stats.POOLING_METHODS),
+    },
     view_defaults,
 )
 if st.session_state[view["timepoint"]] not in (LATEST, *times):
@@ -58,11 +62,23 @@ impute_choice = right.segmented_control(
     "correlation of 0.5 between them. Off by default: nothing is imputed unless you ask.",
 )
 
+method = far_right.selectbox(
+    "Between-study variance (tau²)",
+    stats.POOLING_METHODS,
+    format_func=stats.POOLING_METHOD_LABELS.get,
+    key=view["tau2"],
+    help="How the random-effects model estimates the spread of true effects between studies. DerSimonian-Laird is "
+    "the classic moment estimator; REML (the default of metafor and of Cochrane's RevMan since 2023) is less "
+    "biased when studies are few and differ in size. Compare the two as a sensitivity analysis.",
+)
+
 # 2. Effects
 spec = evidence.vocab["measures"].loc[measure]
 lower_is_better = spec["lower_is_better"] == "true"
-ui.remember({"timepoint": chosen_time, "impute": impute_choice}, view_defaults)
-analyses, skipped = build_analyses(evidence, studies, measure, timepoint, 0.5 if impute_choice == "yes" else None)
+ui.remember({"timepoint": chosen_time, "impute": impute_choice, "tau2": method}, view_defaults)
+analyses, skipped = build_analyses(
+    evidence, studies, measure, timepoint, 0.5 if impute_choice == "yes" else None, method
+)
 st.markdown(
     f"**{ui.md(spec['label'])}**: {ui.md(spec['description'])} Unit: {ui.md(spec['unit'])}; "
     f"{'lower' if lower_is_better else 'higher'} is better."
@@ -97,11 +113,15 @@ for analysis in analyses:
     with numbers:
         if shown is not None and shown.k >= 2:
             suffix = "%" if analysis.kind == stats.PROPORTION else (" points" if is_share else "")
-            st.metric("Pooled estimate (random effects)", f"{shown.estimate:.1f}{suffix}", help="DerSimonian-Laird")
+            st.metric(
+                "Pooled estimate (random effects)",
+                f"{shown.estimate:.1f}{suffix}",
+                help=f"tau² by {stats.POOLING_METHOD_LABELS[method]}",
+            )
             st.markdown(
                 f"95% CI {shown.ci_low:.2f} to {shown.ci_high:.2f}  \n"
                 f"k = {shown.k} studies, {shown.n_patients} patients  \n"
-                f"I² = {shown.i2:.0f}%, tau² = {pooled.tau2:.3g}  \n"
+                f"I² = {shown.i2:.0f}%, tau² = {pooled.tau2:.3g} ({method})  \n"
                 + (
                     f"Prediction interval {shown.pi_low:.2f} to {shown.pi_high:.2f}"
                     if shown.pi_low is not None

@@ -437,3 +437,29 @@ def test_registered_trials_follow_the_condition_filter(on_fixture):
     at = open_page("pages/registered_trials.py", condition="sle")
     assert list(table_with(at, "Registry id")["Registry id"]) == ["NCT00000002"]  # the lupus nephritis trial
     assert trial_headline(at) == (1, 0, 0)
+
+
+def test_outcomes_pool_with_the_chosen_between_study_variance_estimator(on_copy):
+    data, start = on_copy
+    # Three single-arm studies with very different response shares: heterogeneous, unequal sizes.
+    for study, n, responders in [
+        ("sle-alpha-2010", "10", "2"),
+        ("ssc-zeta-2016", "8", "7"),
+        ("ra-epsilon-2013", "30", "12"),
+    ]:
+        add_row(data / "outcomes.csv", study_id=study, measure="renal_remission", timepoint_months="6", n=n,
+                responders=responders, direction="improved")  # fmt: skip
+    start()
+    at = open_page("pages/outcomes.py", measure="renal_remission")
+    assert at.selectbox(key="outcomes.tau2").value == "DL"
+    dl_text = page_text(at)
+    assert "(DL)" in dl_text and "k = 3 studies" in dl_text
+    dl_estimate = at.metric[0].value
+    at.selectbox(key="outcomes.tau2").set_value("REML").run()
+    assert not at.exception
+    assert "(REML)" in page_text(at)
+    assert at.metric[0].value != dl_estimate  # the pooled share moves with the estimator
+    # A link restores the estimator.
+    linked = open_page("pages/outcomes.py", measure="renal_remission", tau2="REML")
+    assert linked.selectbox(key="outcomes.tau2").value == "REML"
+    assert linked.metric[0].value == at.metric[0].value

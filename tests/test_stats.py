@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from components.stats import (
@@ -477,7 +478,9 @@ def test_pool_refuses_what_cannot_be_pooled():
     with pytest.raises(ValueError, match="different kinds"):
         pool([md(-4.0, 1.0), change])
     with pytest.raises(ValueError, match="method"):
-        pool([md(-4.0, 1.0)], method="REML")
+        pool([md(-4.0, 1.0)], method="ML")
+    with pytest.raises(ValueError, match="method"):
+        pool_proportions([1, 2], [10, 10], method="PM")
     with pytest.raises(ValueError, match="between 0 and that many"):
         pool_proportions([5], [4])
 
@@ -498,3 +501,64 @@ def test_dersimonian_laird_reproduces_kacker_2004_interlaboratory_means():
     # The DL estimate is the inverse-variance mean with weights 1 / (v + tau2).
     weights = [1 / (v + pooled.tau2) for v in variances]
     assert pooled.estimate == pytest.approx(sum(w * m for w, m in zip(weights, means, strict=True)) / sum(weights))
+
+
+# Niel-Weise et al. (2007), Intensive Care Med 33:2058, as printed in metafor's documentation of
+# dat.nielweise2007: catheter-related bloodstream infections / patients in 18 trials, first with an
+# anti-infective catheter, then with a standard one.
+NIELWEISE_2007 = [
+    (0, 116, 3, 117), (1, 44, 3, 35), (2, 208, 9, 195), (0, 130, 7, 136), (5, 151, 6, 157),
+    (1, 98, 4, 139), (1, 174, 3, 177), (1, 74, 2, 39), (1, 97, 19, 103), (1, 113, 2, 122),
+    (0, 66, 7, 64), (0, 70, 1, 58), (3, 188, 5, 175), (6, 187, 11, 180), (0, 118, 0, 105),
+    (0, 252, 1, 262), (1, 345, 3, 362), (4, 64, 1, 69),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("arm", "logit", "se", "tau2", "proportion", "ci"),
+    [
+        ("standard", -3.30, 0.24, 0.663, 0.035, (0.023, 0.056)),
+        ("anti-infective", -4.26, 0.26, 0.393, 0.014, (0.008, 0.023)),
+    ],
+)
+def test_reml_pooled_proportion_reproduces_stijnen_2010_table_2(arm, logit, se, tau2, proportion, ci):
+    """A published meta-analysis of single proportions: Stijnen, Hamza & Ozdemir (2010), Stat Med
+    29:3046-3067, Table II (p. 3050), approximate normal model on logits with tau² by REML; the same
+    comparison is in metafor's tests (test_analysis_example_stijnen2010.r). The paper's shares are
+    checked to within one unit of their last printed digit: metafor gets 0.036 and 0.055 where the
+    paper prints 0.035 and 0.056 for the standard arm."""
+    events = [t[0] if arm == "anti-infective" else t[2] for t in NIELWEISE_2007]
+    totals = [t[1] if arm == "anti-infective" else t[3] for t in NIELWEISE_2007]
+    pooled = pool_proportions(events, totals, method="REML")
+    assert pooled.tau2 == pytest.approx(tau2, abs=5e-4)
+    assert math.log(pooled.estimate / (1 - pooled.estimate)) == pytest.approx(logit, abs=5e-3)
+    # SE on the logit scale, recovered from the CI's width.
+    logit_ci = [math.log(p / (1 - p)) for p in (pooled.ci_low, pooled.ci_high)]
+    assert (logit_ci[1] - logit_ci[0]) / (2 * Z95) == pytest.approx(se, abs=5e-3)
+    assert pooled.estimate == pytest.approx(proportion, abs=1e-3)
+    assert (pooled.ci_low, pooled.ci_high) == pytest.approx(ci, abs=1e-3)
+    assert pooled.k == 18
+
+
+def test_reml_and_dl_agree_without_heterogeneity_and_differ_with_it():
+    # Identical studies: both estimators give tau² = 0 and the fixed-effect mean.
+    same = [md(1.0, 1.0)] * 3
+    assert pool(same, method="REML") == pool(same, method="DL")
+    # Heterogeneous studies of unequal precision (with equal variances REML and DL coincide):
+    # REML's tau² maximises the restricted likelihood, so moving tau² either way from it lowers that
+    # likelihood, and it is not DL's moment estimate.
+    ses = (0.5, 1.0, 0.7, 1.4)
+    effects = [md(value, se) for value, se in zip((-2.0, 0.0, 1.0, 4.0), ses, strict=True)]
+    reml, dl = pool(effects, method="REML"), pool(effects, method="DL")
+    assert reml.tau2 > 0 and reml.tau2 != pytest.approx(dl.tau2)
+    assert reml.q == dl.q and reml.i2 == dl.i2  # Q and I² do not depend on the estimator
+    y, v = np.array([-2.0, 0.0, 1.0, 4.0]), np.array(ses) ** 2
+
+    def restricted_log_likelihood(tau2):
+        w = 1 / (v + tau2)
+        mean = np.sum(w * y) / np.sum(w)
+        return -0.5 * (np.sum(np.log(v + tau2)) + np.log(np.sum(w)) + np.sum(w * (y - mean) ** 2))
+
+    best = restricted_log_likelihood(reml.tau2)
+    assert best > restricted_log_likelihood(reml.tau2 * 1.01)
+    assert best > restricted_log_likelihood(reml.tau2 * 0.99)
