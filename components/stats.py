@@ -39,7 +39,7 @@ RISK_RATIO = "risk_ratio"
 KINDS = (MEAN_DIFFERENCE, MEAN_CHANGE, PROPORTION, RISK_DIFFERENCE, RISK_RATIO)
 RESPONDER_MEASURES = (RISK_DIFFERENCE, RISK_RATIO)
 POOLING_METHODS = ("DL", "REML")
-POOLING_METHOD_LABELS = {"DL": "DerSimonian-Laird", "REML": "Restricted maximum likelihood (REML)"}
+POOLING_METHOD_LABELS = {"DL": "DerSimonian-Laird", "REML": "REML"}
 
 CONFIDENCE = 0.95
 # Cochrane Handbook 6.5.2.2: below about 60 patients a group, a mean's CI was built on the

@@ -116,7 +116,8 @@ for analysis in analyses:
             st.metric(
                 "Pooled estimate (random effects)",
                 f"{shown.estimate:.1f}{suffix}",
-                help=f"tau² by {stats.POOLING_METHOD_LABELS[method]}",
+                help=f"tau² by {stats.POOLING_METHOD_LABELS[method]}"
+                + (" (restricted maximum likelihood)" if method == "REML" else ""),
             )
             st.markdown(
                 f"95% CI {shown.ci_low:.2f} to {shown.ci_high:.2f}  \n"
