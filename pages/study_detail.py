@@ -32,7 +32,8 @@ study = studies.loc[study_id]
 # 2. The study
 lab = evidence.label
 st.title(ui.md(study["title"]))
-st.markdown(f"{ui.md(study['authors'])} · *{ui.md(study['journal'])}* {int(study['year'])}")
+journal = f"*{ui.md(study['journal'])}* " if pd.notna(study["journal"]) and study["journal"] else ""
+st.markdown(f"{ui.md(study['authors'])} · {journal}{int(study['year'])}")
 links = [
     ("PubMed", pubmed_url(study["pmid"])),
     ("DOI", doi_url(study["doi"])),
