@@ -23,9 +23,17 @@ st.markdown(
     """
 - **Sources.** Studies were found on PubMed, journal and trial-registry pages, using the included-study
   tables of systematic reviews as leads. Every row of every table names the page where its facts were read,
-  and every study has a PMID or DOI.
-- **Extraction.** Numbers are copied only as the source reports them: nothing is estimated, converted or
-  filled from memory. A value the source does not give is left empty. Summaries are written in our own words.
+  and every study has a PMID or DOI. Values come from PubMed, PMC, the journal, the registry or an indexing
+  copy of the abstract, never from a clinic's, manufacturer's or news summary. The journal is left empty when
+  no page read printed it.
+- **Extraction.** Numbers are copied as the source reports them: nothing is estimated or filled from memory,
+  and a value the source does not give is left empty. The only conversions are of time points to months
+  (weeks × 7 / 30.44, years × 12) and, where a paper reports the *improvement* of a score on which lower is
+  better, its sign (a fall); both are said in the row's notes. Summaries are written in our own words.
+- **What every study carries.** At least one clinical outcome with its time point. A few studies whose only
+  readable results were immune markers or adverse events are kept for those (their page says so); studies
+  with no readable result at all, and those found but missing a required field, are listed in
+  `curation/LEADS.md` for the next round rather than entered half-done.
 - **Second reading.** Each row has a `checked` column: *yes* when a second, independent reading of the source
   agreed, *corrected* when it found and fixed an error, empty while only one reading has been done.
 - **Counting patients.** A follow-up report of an earlier cohort names its parent study; totals count each

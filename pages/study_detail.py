@@ -119,7 +119,8 @@ _show(
         "vs_control": "Versus control",
         "notes": "Notes",
     },
-    "No outcomes recorded for this study.",
+    "No clinical outcome with its time point could be read on the pages available for this study; its "
+    "immune findings or adverse events are below. It counts as 'not measured' for every benefit.",
 )
 mechanisms = evidence.mechanisms[evidence.mechanisms["study_id"] == study_id].copy()
 mechanisms["target"] = mechanisms["target"].map(lambda t: lab("targets", t))
