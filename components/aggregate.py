@@ -28,8 +28,11 @@ def patients_once(studies: pd.DataFrame) -> int:
     """Patients treated with MSC, counting each cohort once."""
     if studies.empty:
         return 0
-    per_cohort = studies.groupby("cohort_id", sort=False)["n_msc"].max()
-    return int(per_cohort.fillna(0).sum())
+    # numpy rather than a pandas group-by: called once per group, panel and claim on every rerun.
+    cohorts = pd.factorize(studies["cohort_id"], use_na_sentinel=False)[0]
+    largest = np.zeros(cohorts.max() + 1)
+    np.maximum.at(largest, cohorts, studies["n_msc"].astype("float64").fillna(0).to_numpy())
+    return int(largest.sum())
 
 
 @dataclass(frozen=True)
@@ -103,12 +106,16 @@ def study_benefit_states(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFr
 
 
 def _per_cell_patients(cell: np.ndarray, cohort: np.ndarray, n: np.ndarray, n_cells: int) -> np.ndarray:
-    """Patients per cell, each cohort counted once (its largest report in the cell)."""
+    """Patients per cell, each cohort counted once (its largest report in the cell).
+
+    Plain numpy (one sort) rather than a pandas group-by: it is called several times per map."""
     if len(cell) == 0:
         return np.zeros(n_cells, dtype="int64")
-    largest = pd.Series(n).groupby([cell, cohort], sort=False).max()
-    cells_of = largest.index.get_level_values(0).to_numpy()
-    return np.bincount(cells_of, weights=largest.to_numpy(), minlength=n_cells).astype("int64")
+    stride = int(cohort.max()) + 1
+    pairs, which = np.unique(cell.astype("int64") * stride + cohort, return_inverse=True)
+    largest = np.zeros(len(pairs))
+    np.maximum.at(largest, which, n)  # patient counts are never negative
+    return np.bincount(pairs // stride, weights=largest, minlength=n_cells).astype("int64")
 
 
 def _per_cell_min(cell: np.ndarray, values: np.ndarray, n_cells: int) -> np.ndarray:

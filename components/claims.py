@@ -28,10 +28,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from components.aggregate import BENEFIT, patients_once, study_benefit_states
+from components.aggregate import BENEFIT, study_benefit_states
 from components.filters import expand_conditions
 from components.loader import Evidence
 
@@ -98,31 +97,34 @@ def scope(evidence: Evidence, studies: pd.DataFrame, condition: str) -> pd.DataF
 
 
 def tally_claim(
-    evidence: Evidence, claim: pd.Series, studies: pd.DataFrame, states: pd.DataFrame | None = None
+    evidence: Evidence,
+    claim: pd.Series,
+    studies: pd.DataFrame,
+    states: pd.DataFrame | None = None,
+    ids_in_scope: set[str] | None = None,
 ) -> tuple[Tally, list[str], list[str]]:
     """Studies for and against a claim (ids), and its tally by evidence rank.
 
-    `states` are the benefit states of `studies`, when the caller already has them (check_claims
-    computes them once for all claims)."""
-    in_scope = scope(evidence, studies, claim["condition"])
-    ids_in_scope = set(in_scope.index)
+    `states` are the benefit states of `studies` and `ids_in_scope` the ids of `scope()`, when the
+    caller already has them (check_claims computes them once for all claims)."""
+    if ids_in_scope is None:
+        ids_in_scope = set(scope(evidence, studies, claim["condition"]).index)
     for_ids: set[str] = set()
     against_ids: set[str] = set()
     if claim["benefit"]:
         states = study_benefit_states(evidence, studies) if states is None else states
-        states = states[(states["benefit"] == claim["benefit"]).to_numpy()]
-        states = states[np.array([sid in ids_in_scope for sid in states["study_id"]], dtype=bool)]
-        for_ids |= set(states.loc[states["state"] == BENEFIT, "study_id"])
-        against_ids |= set(states.loc[states["state"] != BENEFIT, "study_id"])
+        for sid, benefit, state in zip(states["study_id"], states["benefit"], states["state"], strict=True):
+            if benefit == claim["benefit"] and sid in ids_in_scope:
+                (for_ids if state == BENEFIT else against_ids).add(sid)
     if claim["target"]:
-        mech = evidence.mechanisms
-        mech = mech[(mech["target"] == claim["target"]).to_numpy()]
-        mech = mech[np.array([sid in ids_in_scope for sid in mech["study_id"]], dtype=bool)]
         wanted = claim["target_direction"]
-        moved = mech[mech["direction"] == wanted] if wanted else mech[mech["direction"] != "no_change"]
-        for_ids |= set(moved["study_id"])
-        against_ids |= set(mech["study_id"]) - set(moved["study_id"])
-    # A study that found it at any time point counts for the claim, not against it.
+        mech = evidence.mechanisms
+        for sid, target, direction in zip(mech["study_id"], mech["target"], mech["direction"], strict=True):
+            if target != claim["target"] or sid not in ids_in_scope:
+                continue
+            moved = direction == wanted if wanted else direction != "no_change"
+            (for_ids if moved else against_ids).add(sid)
+    # A study that found it at any time point (or in any row) counts for the claim, not against it.
     against_ids -= for_ids
     rank = studies["evidence_rank"]
     tally = Tally(
@@ -162,8 +164,21 @@ def check_claims(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
     states = study_benefit_states(evidence, studies)
     # Only the columns the rules read: selecting rows of the full studies table costs far more.
     studies = studies[["condition", "cohort_id", "n_msc", "evidence_rank", "cell_source", "route", "dose_per_kg"]]
+    # Plain dictionaries and sets: a few dozen claims each filtering pandas frames took most of the page's time.
+    cohort_of = dict(zip(studies.index, studies["cohort_id"], strict=True))
+    n_of = {sid: 0 if pd.isna(n) else int(n) for sid, n in zip(studies.index, studies["n_msc"], strict=True)}
+
+    def patients(ids) -> int:  # patients_once() on ids: each cohort counted once, by its largest report
+        largest: dict[str, int] = {}
+        for sid in ids:
+            largest[cohort_of[sid]] = max(largest.get(cohort_of[sid], 0), n_of[sid])
+        return sum(largest.values())
+
+    scopes: dict[str, pd.DataFrame] = {}
     for _, claim in evidence.claims.iterrows():
-        in_scope = scope(evidence, studies, claim["condition"])
+        if claim["condition"] not in scopes:
+            scopes[claim["condition"]] = scope(evidence, studies, claim["condition"])
+        in_scope = scopes[claim["condition"]]
         row = {
             "claim_id": claim["claim_id"],
             "claim": claim["claim"],
@@ -192,8 +207,8 @@ def check_claims(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
                     "for": len(reporting) - len(against),
                     "against": len(against),
                     "not_measured": len(in_scope) - len(reporting),
-                    "patients_for": patients_once(in_scope.loc[[i for i in reporting if i not in against]]),
-                    "patients_against": patients_once(in_scope.loc[against]),
+                    "patients_for": patients(i for i in reporting if i not in against),
+                    "patients_against": patients(against),
                     "verdict": safety_verdict(len(reporting), len(against)),
                     "for_ids": tuple(i for i in reporting if i not in against),
                     "against_ids": tuple(against),
@@ -211,7 +226,7 @@ def check_claims(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
                 }
             )
         else:
-            tally, for_ids, against_ids = tally_claim(evidence, claim, studies, states)
+            tally, for_ids, against_ids = tally_claim(evidence, claim, studies, states, set(in_scope.index))
             best = min(tally.for_ranks) if tally.for_ranks else None
             designs = evidence.vocab["designs"].set_index(evidence.vocab["designs"]["rank"].astype(int))["label"]
             rct = ""
@@ -224,8 +239,8 @@ def check_claims(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
                     "for": len(for_ids),
                     "against": len(against_ids),
                     "not_measured": len(in_scope) - len(set(for_ids) | set(against_ids)),
-                    "patients_for": patients_once(studies.loc[for_ids]),
-                    "patients_against": patients_once(studies.loc[against_ids]),
+                    "patients_for": patients(for_ids),
+                    "patients_against": patients(against_ids),
                     "best_design_for": designs.get(best, "") if best else "",
                     "randomised": rct or "none",
                     "verdict": efficacy_verdict(tally),
