@@ -14,6 +14,7 @@ import html
 from collections import namedtuple
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -80,11 +81,16 @@ def _present(vocab_ids: pd.Index, values: pd.Series) -> list[str]:
 
 
 def marker_sizes(patients: pd.Series, largest: int) -> pd.Series:
-    """Area proportional to patients, within readable bounds."""
+    """Marker diameter growing with the logarithm of patients, from MIN_MARKER_PX (none) to
+    MAX_MARKER_PX (`largest` or more).
+
+    Cohorts range from a handful of patients to registries of thousands; with area proportional to
+    patients, one registry shrank every trial of 10 to 100 patients to the same dot.
+    """
     if largest <= 0:
-        return pd.Series(MIN_MARKER_PX, index=patients.index)
-    scaled = (patients.clip(lower=0) / largest) ** 0.5 * MAX_MARKER_PX
-    return scaled.clip(lower=MIN_MARKER_PX)
+        return pd.Series(float(MIN_MARKER_PX), index=patients.index)
+    share = (np.log1p(patients.clip(lower=0)) / np.log1p(largest)).clip(upper=1.0)
+    return MIN_MARKER_PX + (MAX_MARKER_PX - MIN_MARKER_PX) * share
 
 
 def evidence_map_figure(evidence: Evidence, cells: pd.DataFrame, benefits_as_rows: bool = False) -> go.Figure:

@@ -52,7 +52,7 @@ st.caption(
     "Each mark is a condition and a benefit. Its colour is what the strongest studies that measured it found: "
     "green (+) benefit reported, orange (–) measured but no benefit (including no better than control); "
     "± means other studies disagree; a small grey ring means not measured. Shape: that strongest design. "
-    "Size: patients on MSC (each cohort counted once). Click a mark to list its studies. On a small screen, "
+    "Size: patients on MSC, on a logarithmic scale (each cohort counted once). Click a mark to list its studies. On a small screen, "
     "show benefits as rows, or read the same map as the table below the chart."
 )
 layout_keys = ui.page_params(

@@ -69,8 +69,19 @@ def test_evidence_map_marker_sizes_grow_with_patients(map_figure):
     ("patients", "largest", "expected"),
     [
         ([100], 100, [charts.MAX_MARKER_PX]),
-        ([25], 100, [charts.MAX_MARKER_PX / 2]),  # area, not diameter, follows patients
-        ([1, 0], 100, [charts.MIN_MARKER_PX, charts.MIN_MARKER_PX]),  # never too small to see
+        # Diameter follows log(1 + patients): 25 of 100 is 71% of the way from smallest to largest.
+        ([25], 100, [charts.MIN_MARKER_PX + (charts.MAX_MARKER_PX - charts.MIN_MARKER_PX) * 0.705961]),
+        (
+            [0, 1],
+            100,
+            [charts.MIN_MARKER_PX, charts.MIN_MARKER_PX + (charts.MAX_MARKER_PX - charts.MIN_MARKER_PX) * 0.150190],
+        ),
+        (
+            [2586, 10, 40],
+            2586,
+            [charts.MAX_MARKER_PX, 20.797727, 23.978822],
+        ),  # a registry no longer flattens small trials
+        ([500], 100, [charts.MAX_MARKER_PX]),  # capped
         ([5], 0, [charts.MIN_MARKER_PX]),
     ],
 )
