@@ -53,7 +53,9 @@ counts = pd.DataFrame(
         "Table": list(TABLES),
         "Rows": [len(evidence.table(t)) for t in TABLES],
         "Checked by a second reading": [
-            int((evidence.table(t)["checked"] != "").sum()) if "checked" in evidence.table(t) else None for t in TABLES
+            # The curation log records the second reading itself, so it has no column of its own for it.
+            str(int((evidence.table(t)["checked"] != "").sum())) if "checked" in evidence.table(t) else "not applicable"
+            for t in TABLES
         ],
         "What a row is": [dictionary["tables"][t]["description"] for t in TABLES],
     }

@@ -262,3 +262,11 @@ def test_a_study_with_immune_findings_but_no_clinical_outcome_says_so(on_shipped
     assert "No clinical outcome with its time point could be read" in text
     assert "not measured" in text
     assert len(at.dataframe) >= 1  # the immune targets table is there
+
+
+def test_methods_counts_say_what_the_second_reading_covered(on_shipped):
+    at = run_page("pages/data_methods.py")
+    counts = next(d.value for d in at.dataframe if "Checked by a second reading" in d.value.columns)
+    checked = dict(zip(counts["Table"], counts["Checked by a second reading"], strict=True))
+    assert checked["curation_log"] == "not applicable"  # not 'None'
+    assert 0 < int(checked["studies"]) <= int(counts.loc[counts["Table"] == "studies", "Rows"].iloc[0])
