@@ -13,11 +13,19 @@ from components.loader import Evidence
 
 
 def study_label(row: pd.Series) -> str:
-    """'Liang J et al. 2010' from the authors and year."""
-    authors = str(row["authors"])
+    """'Liang J et al. 2010' from the authors and year.
+
+    A study whose authors no page showed is named by its journal (or PMID, or DOI) instead."""
+    year = "" if pd.isna(row["year"]) else f" {int(row['year'])}"
+    authors = "" if pd.isna(row["authors"]) else str(row["authors"]).strip()
+    if not authors:
+        for column, prefix in (("journal", ""), ("pmid", "PMID "), ("doi", "doi ")):
+            value = row.get(column)
+            if isinstance(value, str) and value.strip():
+                return f"{prefix}{value.strip()}{year}"
+        return f"Unnamed study{year}"
     first = authors.split(";")[0].split(",")[0].strip()
     several = ";" in authors or "," in authors or "et al" in authors
-    year = "" if pd.isna(row["year"]) else f" {int(row['year'])}"
     return f"{first}{' et al.' if several and 'et al' not in first else ''}{year}"
 
 

@@ -24,8 +24,8 @@ st.markdown(
 - **Sources.** Studies were found on PubMed, journal and trial-registry pages, using the included-study
   tables of systematic reviews as leads. Every row of every table names the page where its facts were read,
   and every study has a PMID or DOI. Values come from PubMed, PMC, the journal, the registry or an indexing
-  copy of the abstract, never from a clinic's, manufacturer's or news summary. The journal is left empty when
-  no page read printed it.
+  copy of the abstract, never from a clinic's, manufacturer's or news summary. The authors or the journal are
+  left empty when no page read printed them.
 - **Extraction.** Numbers are copied as the source reports them: nothing is estimated or filled from memory,
   and a value the source does not give is left empty. The only conversions are of time points to months
   (weeks × 7 / 30.44, years × 12) and, where a paper reports the *improvement* of a score on which lower is

@@ -33,7 +33,12 @@ study = studies.loc[study_id]
 lab = evidence.label
 st.title(ui.md(study["title"]))
 journal = f"*{ui.md(study['journal'])}* " if pd.notna(study["journal"]) and study["journal"] else ""
-st.markdown(f"{ui.md(study['authors'])} · {journal}{int(study['year'])}")
+authors = (
+    ui.md(study["authors"])
+    if pd.notna(study["authors"]) and study["authors"]
+    else "Authors not shown on the pages read"
+)
+st.markdown(f"{authors} · {journal}{int(study['year'])}")
 links = [
     ("PubMed", pubmed_url(study["pmid"])),
     ("DOI", doi_url(study["doi"])),

@@ -218,3 +218,31 @@ def test_keys_that_collide_after_cleaning_stay_distinct(mini):
     studies["study_id"] = ["a b", "a,b"]
     library = _bib(to_bibtex(studies, VIEW_URL))
     assert [e.key for e in library.entries] == ["a_b", "a_b-2"]
+
+
+def test_a_study_without_authors_or_journal_still_exports(mini):
+    # Authors and journal may be empty when no page read printed them; the PMID identifies the paper.
+    studies = mini.studies.reset_index()
+    studies.loc[studies["study_id"] == "sle-delta-2014", ["authors", "journal"]] = ""
+    records = _ris(to_ris(studies, VIEW_URL))
+    hit = records[list(studies["study_id"]).index("sle-delta-2014")]
+    assert "authors" not in hit and "journal_name" not in hit  # no empty tags
+    assert hit["accession_number"] == "1000003" and hit["year"] == "2014"
+    entry = next(e for e in bibtexparser.parse_string(to_bibtex(studies, VIEW_URL)).entries if "delta" in e.key)
+    assert "author" not in entry.fields_dict and entry.fields_dict["pmid"].value == "1000003"
+
+
+@pytest.mark.parametrize(
+    ("values", "label"),
+    [
+        ({"authors": "Liang J, Zhang H, Sun L", "journal": "Ann Rheum Dis", "pmid": "1"}, "Liang J et al. 2010"),
+        ({"authors": "", "journal": "Clin Rheumatol", "pmid": "22302582"}, "Clin Rheumatol 2010"),
+        ({"authors": "", "journal": "", "pmid": "22302582"}, "PMID 22302582 2010"),
+        ({"authors": "", "journal": "", "pmid": "", "doi": "10.1/x"}, "doi 10.1/x 2010"),
+    ],
+)
+def test_study_label_names_a_study_without_authors_by_its_journal_or_id(values, label):
+    from components.tables import study_label
+
+    row = pd.Series({"year": 2010, "authors": "", "journal": "", "pmid": "", "doi": ""} | values)
+    assert study_label(row) == label

@@ -237,19 +237,19 @@ def test_page_settings_are_restored_from_the_link(on_fixture, page, params, key,
     assert widget.value == value
 
 
-def test_a_study_whose_journal_was_not_read_shows_authors_and_year(monkeypatch, tmp_path):
+def test_a_study_whose_authors_and_journal_were_not_read_says_so(monkeypatch, tmp_path):
     # The journal may be empty (no page showed it; the DOI still identifies the paper): the byline
     # must not show an empty italic pair or the word 'nan'.
     from tests.findings_support import copy_mini, edit_rows
 
     data = copy_mini(tmp_path / "data")
-    edit_rows(data / "studies.csv", {"study_id": "ln-gamma-2017"}, journal="")
+    edit_rows(data / "studies.csv", {"study_id": "ln-gamma-2017"}, journal="", authors="")
     monkeypatch.setenv("MSC_EVIDENCE_DIR", str(data))
     ui.load_shipped.clear()
     try:
         at = run_page("pages/study_detail.py", study="ln-gamma-2017")
         byline = next(m.value for m in at.markdown if " · " in m.value)
-        assert byline.endswith(" · 2017")
+        assert byline == "Authors not shown on the pages read · 2017"
         assert "nan" not in byline and "**" not in byline
     finally:
         ui.load_shipped.clear()
