@@ -23,6 +23,11 @@ ANALYSES = {
     stats.PROPORTION: "Share of patients responding (no control group)",
 }
 LATEST = "latest"
+# Responses that each study defines its own way (the definition is in each row): showing them side
+# by side is useful, pooling them would average unlike things.
+UNPOOLED_MEASURES = {
+    "disease_specific_response": "Each study defines its own response here, so the studies are shown side by side but not pooled."
+}
 
 
 @dataclass
@@ -104,7 +109,10 @@ def build_analyses(
         part = frame[frame["kind"] == kind] if len(frame) else frame
         if part.empty:
             continue
-        analyses.append(_analyse(kind, part.reset_index(drop=True), evidence, method))
+        analysis = _analyse(kind, part.reset_index(drop=True), evidence, method)
+        if measure in UNPOOLED_MEASURES and analysis.pooled is not None and analysis.pooled.k > 1:
+            analysis = replace(analysis, pooled=None, warnings=[UNPOOLED_MEASURES[measure], *analysis.warnings])
+        analyses.append(analysis)
     return analyses, pd.DataFrame(skipped)
 
 

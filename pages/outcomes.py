@@ -129,6 +129,8 @@ for analysis in analyses:
                     else "Prediction interval needs 3 or more studies."
                 )
             )
+        elif len(analysis.effects) > 1:
+            st.caption("Not pooled: see the note below.")
         else:
             st.caption("One study only: nothing to pool.")
         for warning in analysis.warnings:

@@ -270,3 +270,12 @@ def test_methods_counts_say_what_the_second_reading_covered(on_shipped):
     checked = dict(zip(counts["Table"], counts["Checked by a second reading"], strict=True))
     assert checked["curation_log"] == "not applicable"  # not 'None'
     assert 0 < int(checked["studies"]) <= int(counts.loc[counts["Table"] == "studies", "Rows"].iloc[0])
+
+
+def test_study_defined_responses_are_shown_but_not_pooled(on_shipped):
+    at = run_page("pages/outcomes.py", measure="disease_specific_response")
+    text = all_text(at) + "\n".join(w.value for w in at.warning)
+    assert "Each study defines its own response here" in text
+    assert "Not pooled" in text
+    assert not any("Pooled estimate" in str(m.label) for m in at.metric)
+    assert len(at.get("plotly_chart")) >= 1  # the studies are still drawn side by side
