@@ -29,7 +29,7 @@ measure = ui.measure_picker(
     # Open on the measure with the most results that can become effect sizes.
     default=max(measures, key=lambda m: (usable.get(m, 0), counts[m])),
     format_func=lambda m: (
-        f"{evidence.label('measures', m)} ({counts[m]} studies, {usable.get(m, 0)} with effect sizes)"
+        f"{evidence.label('measures', m)} ({counts[m]} studies; {usable.get(m, 0)} with SD, CI or responders)"
     ),
     where=left,
 )
@@ -76,9 +76,8 @@ method = far_right.selectbox(
 spec = evidence.vocab["measures"].loc[measure]
 lower_is_better = spec["lower_is_better"] == "true"
 ui.remember({"timepoint": chosen_time, "impute": impute_choice, "tau2": method}, view_defaults)
-analyses, skipped = build_analyses(
-    evidence, studies, measure, timepoint, 0.5 if impute_choice == "yes" else None, method
-)
+assume_corr = 0.5 if impute_choice == "yes" else None
+analyses, skipped = build_analyses(evidence, studies, measure, timepoint, assume_corr, method)
 st.markdown(
     f"**{ui.md(spec['label'])}**: {ui.md(spec['description'])} Unit: {ui.md(spec['unit'])}; "
     f"{'lower' if lower_is_better else 'higher'} is better."
@@ -86,7 +85,17 @@ st.markdown(
 
 # 3. One forest plot per kind of comparison, never pooled together
 if not analyses:
-    st.info("No study reports this outcome with the numbers needed for an effect size (see the list below).")
+    # The latest result of each study may lack the spread an earlier one gave: point to those months.
+    months = []
+    if timepoint == LATEST:
+        months = [t for t in times if build_analyses(evidence, studies, measure, float(t), assume_corr, method)[0]]
+    if months:
+        st.info(
+            "At each study's latest time point no result has the numbers needed for an effect size; "
+            f"at month {', '.join(months)} some do: choose it under Time point."
+        )
+    else:
+        st.info("No study reports this outcome with the numbers needed for an effect size (see the list below).")
 for analysis in analyses:
     st.subheader(ANALYSES[analysis.kind])
     pooled = analysis.pooled
@@ -154,9 +163,10 @@ else:
                 "Effect": meta["effect"].str.replace("_", " "),
                 "Estimate": meta["estimate"],
                 "95% CI": meta["ci_low"].astype("string") + " to " + meta["ci_high"].astype("string"),
-                "Studies": meta["k_studies"],
-                "Patients": meta["n_patients"],
-                "I² (%)": meta["i2"],
+                # Counts a meta-analysis did not report read as blank, not 'None'.
+                "Studies": meta["k_studies"].astype("string").fillna(""),
+                "Patients": meta["n_patients"].astype("string").fillna(""),
+                "I² (%)": meta["i2"].astype("string").fillna(""),
                 "Model": meta["model"],
                 "Compared": meta["comparison"],
                 "Source": meta["source_url"],

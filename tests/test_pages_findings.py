@@ -463,3 +463,16 @@ def test_outcomes_pool_with_the_chosen_between_study_variance_estimator(on_copy)
     linked = open_page("pages/outcomes.py", measure="renal_remission", tau2="REML")
     assert linked.selectbox(key="outcomes.tau2").value == "REML"
     assert linked.metric[0].value == at.metric[0].value
+
+
+def test_outcomes_point_to_the_months_that_have_effect_sizes(on_copy):
+    data, start = on_copy
+    # An earlier result with the spread an effect size needs; the latest result (month 12) has none.
+    add_row(data / "outcomes.csv", study_id="sle-alpha-2010", measure="sledai", timepoint_months="6", n="10",
+            change="-5", change_sd="2", direction="improved")  # fmt: skip
+    start()
+    at = open_page("pages/outcomes.py", measure="sledai")
+    assert "at month 6 some do: choose it under Time point" in page_text(at)
+    assert "forest_mean_change_from_baseline" not in chart_keys(at)
+    at.selectbox(key="outcomes.timepoint").set_value("6").run()
+    assert "forest_mean_change_from_baseline" in chart_keys(at)
