@@ -29,6 +29,18 @@ def study_label(row: pd.Series) -> str:
     return f"{first}{' et al.' if several and 'et al' not in first else ''}{year}"
 
 
+CONTROLLED_DESIGNS = ("rct", "non_randomised_controlled")
+
+
+def _controls(studies: pd.DataFrame) -> pd.Series:
+    """Control patients as text: 'none' without a control group, 'not reported' when a controlled
+    study's page did not give the number (an empty cell would read as 'no controls')."""
+    controlled = studies["design"].isin(CONTROLLED_DESIGNS)
+    counts = studies["n_control"].map(lambda n: "" if pd.isna(n) else str(int(n)))
+    text = counts.where(~controlled | (counts != ""), "not reported")
+    return text.where(controlled | (counts != ""), "none").astype("string")
+
+
 def study_table(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
     """One row per study with labels and https source links, in a reading order."""
     lab = evidence.label
@@ -38,7 +50,7 @@ def study_table(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
             "Condition": studies["condition"].map(lambda v: lab("conditions", v)),
             "Design": studies["design"].map(lambda v: lab("designs", v)),
             "Patients on MSC": studies["n_msc"],
-            "Controls": studies["n_control"],
+            "Controls": _controls(studies),
             "PubMed": studies["pmid"].map(pubmed_url),
             "DOI": studies["doi"].map(doi_url),
             "Cell source": studies["cell_source"].map(lambda v: lab("cell_sources", v)),

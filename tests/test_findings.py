@@ -900,3 +900,16 @@ def test_pooled_estimate_uses_one_report_per_cohort(sledai_effects):
     assert len(change.effects) == 3  # every report is plotted...
     assert change.pooled.k == 2  # ...but alpha's cohort is pooled once
     assert change.pooled.n_patients == 10 + 12
+
+
+def test_study_table_says_whether_controls_are_absent_or_unreported(dataset_copy):
+    from components.loader import load_evidence
+    from components.tables import study_table
+    from tests.findings_support import edit_rows
+
+    edit_rows(dataset_copy / "studies.csv", {"study_id": "ln-gamma-2017"}, n_control="")
+    evidence = load_evidence(dataset_copy)
+    table = study_table(evidence, evidence.studies).set_index("Study id")
+    assert table.at["ln-gamma-2017", "Controls"] == "not reported"  # an RCT whose control size no page gave
+    assert table.at["sle-alpha-2010", "Controls"] == "none"  # no control group
+    assert table.at["ra-epsilon-2013", "Controls"] == "10"
