@@ -105,7 +105,7 @@ def study_benefit_states(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFr
     return states[chosen[states["study_pos"].to_numpy()]]
 
 
-def _per_cell_patients(cell: np.ndarray, cohort: np.ndarray, n: np.ndarray, n_cells: int) -> np.ndarray:
+def patients_per_cell(cell: np.ndarray, cohort: np.ndarray, n: np.ndarray, n_cells: int) -> np.ndarray:
     """Patients per cell, each cohort counted once (its largest report in the cell).
 
     Plain numpy (one sort) rather than a pandas group-by: it is called several times per map."""
@@ -150,8 +150,8 @@ def evidence_map(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
 
     cells["n_benefit"] = np.bincount(cell[found], minlength=n_cells)
     cells["n_no_benefit"] = np.bincount(cell[~found], minlength=n_cells)
-    cells["patients"] = _per_cell_patients(cell, cohort, n, n_cells)
-    cells["patients_benefit"] = _per_cell_patients(cell[found], cohort[found], n[found], n_cells)
+    cells["patients"] = patients_per_cell(cell, cohort, n, n_cells)
+    cells["patients_benefit"] = patients_per_cell(cell[found], cohort[found], n[found], n_cells)
     best = _per_cell_min(cell, rank, n_cells)
     cells["best_rank"] = best
     cells["best_rank_benefit"] = _per_cell_min(cell[found], rank[found], n_cells)
@@ -160,8 +160,8 @@ def evidence_map(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
     top = rank == best[cell]
     yes, no = top & found, top & ~found
     cells["top_n_benefit"] = np.bincount(cell[yes], minlength=n_cells)
-    cells["top_patients_benefit"] = _per_cell_patients(cell[yes], cohort[yes], n[yes], n_cells)
-    cells["top_patients_no_benefit"] = _per_cell_patients(cell[no], cohort[no], n[no], n_cells)
+    cells["top_patients_benefit"] = patients_per_cell(cell[yes], cohort[yes], n[yes], n_cells)
+    cells["top_patients_no_benefit"] = patients_per_cell(cell[no], cohort[no], n[no], n_cells)
     cells["state"] = [
         _state(*values)
         for values in zip(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
-from components.aggregate import BENEFIT, patients_once, study_benefit_states
+from components.aggregate import BENEFIT, patients_once, patients_per_cell, study_benefit_states
 from components.filters import expand_conditions
 from components.loader import Evidence
 from components.tables import evidence_badge
@@ -75,8 +76,10 @@ def group_sizes(groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def benefit_shares(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per group and benefit: studies that found it, studies that measured it, and their patients
-    (each cohort counted once). Vectorised per group: one merge and two group-bys, no loop over
-    benefits."""
+    (each cohort counted once, by its largest report).
+
+    On integer codes with numpy (as the evidence map): a pandas merge and group-bys per group cost
+    several milliseconds on every rerun, and a Python loop would not scale to 100k studies."""
     columns = [
         "group",
         "benefit",
@@ -92,27 +95,24 @@ def benefit_shares(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.Da
         if states.empty:
             continue
         total_studies, total_patients = len(studies), patients_once(studies)
-        detail = states[["study_id", "benefit", "state"]].assign(
-            cohort=studies["cohort_id"].reindex(states["study_id"]).to_numpy(),
-            n=studies["n_msc"].reindex(states["study_id"]).astype("float64").fillna(0).to_numpy(),
-            found=(states["state"] == BENEFIT).to_numpy(),
-        )
-        measured = detail.groupby("benefit", sort=False).size()
-        hits = detail[detail["found"]]
-        found = hits.groupby("benefit", sort=False).size().reindex(measured.index, fill_value=0)
-        patients = (
-            hits.groupby(["benefit", "cohort"], sort=False)["n"].max().groupby(level=0, sort=False).sum()
-        ).reindex(measured.index, fill_value=0)
+        benefit, benefits = pd.factorize(states["benefit"])  # in order of first appearance
+        position = studies.index.get_indexer(states["study_id"])
+        cohort = pd.factorize(studies["cohort_id"], use_na_sentinel=False)[0][position]
+        n = studies["n_msc"].astype("float64").fillna(0).to_numpy()[position]
+        found = states["state"].to_numpy() == BENEFIT
+        measured = np.bincount(benefit, minlength=len(benefits))
+        hits = np.bincount(benefit[found], minlength=len(benefits))
+        patients = patients_per_cell(benefit[found], cohort[found], n[found], len(benefits))
         frames.append(
             pd.DataFrame(
                 {
                     "group": group,
-                    "benefit": measured.index,
-                    "studies_measured": measured.to_numpy(),
-                    "studies_benefit": found.to_numpy(),
-                    "share_studies": found.to_numpy() / total_studies if total_studies else 0.0,
-                    "patients_benefit": patients.astype("int64").to_numpy(),
-                    "share_patients": patients.to_numpy() / total_patients if total_patients else 0.0,
+                    "benefit": np.asarray(benefits, dtype=object),
+                    "studies_measured": measured,
+                    "studies_benefit": hits,
+                    "share_studies": hits / total_studies if total_studies else 0.0,
+                    "patients_benefit": patients,
+                    "share_patients": patients / total_patients if total_patients else 0.0,
                 }
             )
         )
@@ -120,34 +120,59 @@ def benefit_shares(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.Da
 
 
 def target_moves(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per group, target and direction: how many studies reported that change."""
-    rows = []
+    """Per group, target and direction: how many studies reported that change (sorted by target,
+    then direction)."""
     mech = evidence.mechanisms
+    frames = []
     for group, studies in groups.items():
-        part = mech[mech["study_id"].isin(studies.index)]
-        counts = part.groupby(["target", "direction"]).study_id.nunique().reset_index(name="studies")
-        counts.insert(0, "group", group)
-        rows.append(counts)
-    if not rows:
-        return pd.DataFrame(columns=["group", "target", "direction", "studies"])
-    return pd.concat(rows, ignore_index=True)
+        part = mech[mech["study_id"].isin(studies.index).to_numpy()]
+        if part.empty:
+            continue
+        # One row per study, target and direction, then counted: numpy on codes, no group-by.
+        target, targets = pd.factorize(part["target"], sort=True)
+        direction, directions = pd.factorize(part["direction"], sort=True)
+        study = pd.factorize(part["study_id"])[0]
+        pair = target.astype("int64") * len(directions) + direction
+        unique_pairs, counts = np.unique(
+            np.unique(pair * (study.max() + 1) + study) // (study.max() + 1), return_counts=True
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "target": np.asarray(targets, dtype=object)[unique_pairs // len(directions)],
+                    "direction": np.asarray(directions, dtype=object)[unique_pairs % len(directions)],
+                    "studies": counts,
+                }
+            )
+        )
+    columns = ["group", "target", "direction", "studies"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def mix(groups: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
     """Per group: studies and patients by the values of `column` (design, cell source, donor, route)."""
-    rows = []
+    frames = []
     for group, studies in groups.items():
-        for value, part in studies.groupby(studies[column].replace("", "not reported"), sort=False):
-            rows.append(
+        if studies.empty:
+            continue
+        value, values = pd.factorize(studies[column].fillna("").replace("", "not reported"))
+        cohort = pd.factorize(studies["cohort_id"], use_na_sentinel=False)[0]
+        n = studies["n_msc"].astype("float64").fillna(0).to_numpy()
+        counts = np.bincount(value, minlength=len(values))
+        frames.append(
+            pd.DataFrame(
                 {
                     "group": group,
-                    "value": value,
-                    "studies": len(part),
-                    "share": len(part) / len(studies) if len(studies) else 0.0,
-                    "patients": patients_once(part),
+                    "value": np.asarray(values, dtype=object),
+                    "studies": counts,
+                    "share": counts / len(studies),
+                    "patients": patients_per_cell(value, cohort, n, len(values)),
                 }
             )
-    return pd.DataFrame(rows, columns=["group", "value", "studies", "share", "patients"])
+        )
+    columns = ["group", "value", "studies", "share", "patients"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def doses(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -184,13 +209,15 @@ def adverse_event_rates(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> 
     reported on adverse events in the MSC arm (a study without adverse-event rows tells nothing)."""
     ae = evidence.adverse_events
     ae = ae[ae["arm"] == "msc"]
+    with_events = pd.Index(ae["study_id"].unique())
     rows = []
     for group, studies in groups.items():
-        reporting = studies[studies.index.isin(set(ae["study_id"]))]
+        reporting = studies[studies.index.isin(with_events)]
         treated = patients_once(reporting)
-        part = ae[ae["study_id"].isin(reporting.index)]
+        part = ae[ae["study_id"].isin(reporting.index).to_numpy()]
+        affected_by = part.groupby("serious", sort=False)["patients_affected"].sum() if len(part) else {}
         for seriousness, label in (("yes", "serious"), ("no", "non-serious")):
-            affected = int(part.loc[part["serious"] == seriousness, "patients_affected"].fillna(0).sum())
+            affected = int(affected_by.get(seriousness, 0) if len(part) else 0)
             affected = min(affected, treated)
             low, high = wilson_interval(affected, treated)
             rows.append(
