@@ -28,11 +28,9 @@ def patients_once(studies: pd.DataFrame) -> int:
     """Patients treated with MSC, counting each cohort once."""
     if studies.empty:
         return 0
-    # numpy rather than a pandas group-by: called once per group, panel and claim on every rerun.
     cohorts = pd.factorize(studies["cohort_id"], use_na_sentinel=False)[0]
-    largest = np.zeros(cohorts.max() + 1)
-    np.maximum.at(largest, cohorts, studies["n_msc"].astype("float64").fillna(0).to_numpy())
-    return int(largest.sum())
+    n = studies["n_msc"].astype("float64").fillna(0).to_numpy()
+    return int(patients_per_cell(np.zeros(len(cohorts), dtype="int64"), cohorts, n, 1)[0])
 
 
 @dataclass(frozen=True)

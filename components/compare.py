@@ -215,9 +215,9 @@ def adverse_event_rates(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> 
         reporting = studies[studies.index.isin(with_events)]
         treated = patients_once(reporting)
         part = ae[ae["study_id"].isin(reporting.index).to_numpy()]
-        affected_by = part.groupby("serious", sort=False)["patients_affected"].sum() if len(part) else {}
+        affected_by = part.groupby("serious", sort=False)["patients_affected"].sum()
         for seriousness, label in (("yes", "serious"), ("no", "non-serious")):
-            affected = int(affected_by.get(seriousness, 0) if len(part) else 0)
+            affected = int(affected_by.get(seriousness, 0))
             affected = min(affected, treated)
             low, high = wilson_interval(affected, treated)
             rows.append(

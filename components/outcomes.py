@@ -109,10 +109,7 @@ def build_analyses(
         part = frame[frame["kind"] == kind] if len(frame) else frame
         if part.empty:
             continue
-        analysis = _analyse(kind, part.reset_index(drop=True), evidence, method)
-        if measure in UNPOOLED_MEASURES and analysis.pooled is not None and analysis.pooled.k > 1:
-            analysis = replace(analysis, pooled=None, warnings=[UNPOOLED_MEASURES[measure], *analysis.warnings])
-        analyses.append(analysis)
+        analyses.append(_analyse(kind, part.reset_index(drop=True), evidence, method, measure))
     return analyses, pd.DataFrame(skipped)
 
 
@@ -126,14 +123,18 @@ def _why_not(row: pd.Series) -> str:
     return "no SD, SE or CI of the change reported"
 
 
-def _analyse(kind: str, part: pd.DataFrame, evidence: Evidence, method: str) -> Analysis:
+def _analyse(kind: str, part: pd.DataFrame, evidence: Evidence, method: str, measure: str) -> Analysis:
     # One effect per cohort in the pooled estimate: follow-up reports and extra arms of the same
     # patients would otherwise count them twice. Keep the largest.
     poolable = part.sort_values("n", ascending=False).drop_duplicates("cohort_id")
-    pooled = (
-        stats.pool(list(poolable["effect"]), method) if kind != stats.PROPORTION else _pool_proportion(poolable, method)
-    )
     warnings = []
+    if measure in UNPOOLED_MEASURES and len(poolable) > 1:
+        pooled = None
+        warnings.append(UNPOOLED_MEASURES[measure])
+    elif kind == stats.PROPORTION:
+        pooled = _pool_proportion(poolable, method)
+    else:
+        pooled = stats.pool(list(poolable["effect"]), method)
     k = len(poolable)
     if k < 3:
         warnings.append(f"Only {k} {'study' if k == 1 else 'studies'}: a pooled estimate is unreliable.")

@@ -457,7 +457,6 @@ def _random_effects(y: np.ndarray, variances: np.ndarray, method: str = "DL") ->
         "estimate": estimate,
         "ci_low": estimate - z * se,
         "ci_high": estimate + z * se,
-        "se": se,
         "i2": i2,
         "tau2": tau2,
         "q": q,
@@ -470,9 +469,7 @@ def _back_transformed(
     numbers: dict[str, float | None], inverse: Callable[[float], float], k: int, n_patients: int
 ) -> Pooled:
     """Pooled numbers back on the natural scale; heterogeneity stays on the pooling scale."""
-    on_scale = {
-        key: (None if value is None else float(inverse(value))) for key, value in numbers.items() if key != "se"
-    }
+    on_scale = {key: (None if value is None else float(inverse(value))) for key, value in numbers.items()}
     return Pooled(
         estimate=on_scale["estimate"],
         ci_low=on_scale["ci_low"],
