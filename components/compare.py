@@ -22,6 +22,7 @@ GROUPINGS = {
     "route": "Routes",
 }
 VOCABULARY_OF = {"condition": "conditions", "cell_source": "cell_sources", "route": "routes"}
+MAX_GROUPS = 4
 
 
 # The columns the comparison panels read. Selecting rows of these alone is several times faster

@@ -14,6 +14,10 @@ from components.compare import wilson_interval
 from components.loader import Evidence
 
 BY = {"condition": "conditions", "cell_source": "cell_sources", "route": "routes"}
+RATE_KINDS = ("serious", "related_serious", "non_serious", "deaths")
+RATE_COLUMNS = ["group", "studies_reporting", "patients_treated"] + [
+    f"{kind}{suffix}" for kind in RATE_KINDS for suffix in ("", "_per_100", "_ci")
+]
 
 
 def rates_by(evidence: Evidence, studies: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -40,7 +44,8 @@ def rates_by(evidence: Evidence, studies: pd.DataFrame, by: str) -> pd.DataFrame
             row[f"{label}_per_100"] = 100 * affected / treated if treated else float("nan")
             row[f"{label}_ci"] = f"{100 * low:.1f}–{100 * high:.1f}" if treated else ""
         rows.append(row)
-    return pd.DataFrame(rows)
+    # Fixed columns even with no rows: a selection without adverse-event reports is a normal case.
+    return pd.DataFrame(rows, columns=RATE_COLUMNS)
 
 
 def serious_events(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:

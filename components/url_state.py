@@ -22,9 +22,10 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class Choices:
-    """Several values from a fixed list (comma-separated in the URL)."""
+    """Several values from a fixed list (comma-separated in the URL), at most `max_items` of them."""
 
     options: tuple[str, ...]
+    max_items: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ def _parse_one(raw: str, spec: Spec) -> object | None:
     if isinstance(spec, Choices):
         items = [item.strip() for item in raw.split(",") if item.strip()]
         if not items or any(item not in spec.options for item in items):
+            return None
+        if spec.max_items is not None and len(set(items)) > spec.max_items:
             return None
         # Keep the page's own order and drop repeats, so equal selections give equal links.
         return [option for option in spec.options if option in items]

@@ -24,7 +24,7 @@ keys = ui.page_params(
     "compare",
     {
         "compare_by": url_state.Choice(tuple(compare.GROUPINGS)),
-        "groups": url_state.Choices(all_ids),
+        "groups": url_state.Choices(all_ids, max_items=compare.MAX_GROUPS),
         "share_of": url_state.Choice(("studies", "patients")),
         "facet": url_state.Choice(("design", "cell_source", "donor", "route")),
     },
@@ -41,12 +41,14 @@ if any(g not in options[by] for g in st.session_state[keys["groups"]]):
     kept = [g for g in st.session_state[keys["groups"]] if g in options[by]]
     largest = sorted([g for g in studies_all[by].value_counts().index if g in options[by]][:2], key=options[by].index)
     st.session_state[keys["groups"]] = kept or largest
+# The multiselect refuses more than MAX_GROUPS; a longer list from anywhere is cut, never a crash.
+st.session_state[keys["groups"]] = list(st.session_state[keys["groups"]])[: compare.MAX_GROUPS]
 chosen = st.multiselect(
     f"{compare.GROUPINGS[by]} to compare (2 to 4)",
     options[by],
     format_func=lambda v: evidence.label(vocab, v),
     key=keys["groups"],
-    max_selections=4,
+    max_selections=compare.MAX_GROUPS,
 )
 ui.remember({"compare_by": by, "groups": chosen}, defaults)
 

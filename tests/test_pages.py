@@ -279,3 +279,27 @@ def test_study_defined_responses_are_shown_but_not_pooled(on_shipped):
     assert "Not pooled" in text
     assert not any("Pooled estimate" in str(m.label) for m in at.metric)
     assert len(at.get("plotly_chart")) >= 1  # the studies are still drawn side by side
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"condition": "myositis"},
+        {"design": "non_randomised_controlled"},
+        {"q": "jia-wang-2016"},
+    ],
+)
+def test_safety_page_with_no_adverse_event_rows_says_so(on_shipped, query):
+    """A selection whose studies report no adverse events used to crash the Safety page."""
+    at = run_page("pages/safety.py", **query)
+    assert "reported on adverse events" in all_text(at)
+
+
+def test_compare_with_more_groups_than_allowed_in_the_link_does_not_crash(on_shipped):
+    at = run_page(
+        "pages/compare.py",
+        compare_by="condition",
+        groups="sle,lupus_nephritis,rheumatoid_arthritis,systemic_sclerosis,sjogren,osteoarthritis",
+    )
+    assert len(at.multiselect(key="compare.groups").value) <= 4
+    assert "not recognised" in "\n".join(i.value for i in at.info)
