@@ -37,11 +37,13 @@ dev: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
@@ -54,7 +56,7 @@ clean:
 ##   make import-registry FILE=export.json [ARGS="--dry-run --condition sle"]
 import-registry: $(VENV)/.run-installed
 	@test -n "$(FILE)" || { echo "usage: make import-registry FILE=export.json [ARGS=--dry-run]"; exit 2; }
-	$(BIN)/python -m components.registry_import "$(FILE)" --data-dir data $(ARGS)
+	$(BIN)/python -m components.evidence.registry_import "$(FILE)" --data-dir data $(ARGS)
 
 ## bench: measure the app against bare Streamlit apps in the same run (prints ratios and goals)
 bench: $(VENV)/.dev-installed

@@ -6,7 +6,7 @@ automatic discovery of the pages/ folder.
 
 import streamlit as st
 
-from components import ui
+from components.views import ui
 
 st.set_page_config(
     page_title="MSC Rheumatology Evidence Explorer",

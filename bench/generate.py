@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from components.loader import DATA_DIR, read_dictionary
+from components.evidence.loader import DATA_DIR, read_dictionary
 
 OUTCOMES_PER_STUDY = 4
 MECHANISMS_PER_STUDY = 2

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.generate import generate_dataset
-from components.aggregate import evidence_map, headline_numbers
-from components.charts import evidence_map_figure
-from components.files import MAX_FILE_BYTES
-from components.filters import StudyFilter, apply_filter, describe_filter
-from components.loader import DATA_DIR, load_evidence, read_dictionary
+from components.analysis.aggregate import evidence_map, headline_numbers
+from components.analysis.filters import StudyFilter, apply_filter, describe_filter
+from components.evidence.files import MAX_FILE_BYTES
+from components.evidence.loader import DATA_DIR, load_evidence, read_dictionary
+from components.views.map_figures import evidence_map_figure
 
 SIZES = (1_000, 10_000, 100_000)
 REPEATS = 5

@@ -1,6 +1,6 @@
 """Server-side script time per rerun, with Streamlit's AppTest on the shipped data.
 
-For every page in `components.ui.PAGES`, the median of N reruns, each after a widget change:
+For every page in `components.views.ui.PAGES`, the median of N reruns, each after a widget change:
 the sidebar Condition filter where the page has it, else the study picker, else a plain rerun. The floors run the same way: the one-line app gives
 AppTest's own cost per rerun, the one-chart app a bare page with a 2,000-point chart.
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from streamlit.testing.v1 import AppTest
 
 from bench.server import APP, ONE_CHART, ONE_LINE
-from components import ui
-from components.loader import load_evidence
+from components.evidence.loader import load_evidence
+from components.views import ui
 
 RERUNS = 15
 TIMEOUT_S = 60

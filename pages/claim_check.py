@@ -1,13 +1,14 @@
 """Claim check: each popular statement about MSC therapy next to the evidence for and against it,
-with a verdict from explicit rules (components/claims.py)."""
+with a verdict from explicit rules (components/analysis/claims.py)."""
 
 import pandas as pd
 import streamlit as st
 
-from components import claims, ui
-from components.filters import apply_filter, headline
-from components.links import safe_https
-from components.tables import study_table
+from components.analysis import claims
+from components.analysis.filters import apply_filter, headline
+from components.analysis.tables import study_table
+from components.evidence.links import safe_https
+from components.views import ui
 
 # 1. Selections
 evidence = ui.evidence()

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from components import charts, compare, ui, url_state
-from components.filters import apply_filter, headline
+from components.analysis import compare
+from components.analysis.filters import apply_filter, headline
+from components.evidence import url_state
+from components.views import compare_figures, ui
 
 # 1. Selections
 evidence = ui.evidence()
@@ -76,7 +78,7 @@ share_of = st.radio(
 )
 shares = compare.benefit_shares(evidence, groups)
 ui.chart(
-    charts.benefit_share_figure(evidence, shares, chosen, vocab, share_of),
+    compare_figures.benefit_share_figure(evidence, shares, chosen, vocab, share_of),
     key="compare_benefits",
     caption="Each bar is the share of a group's studies (or patients) in which the benefit was reported; the label is "
     "studies reporting it / studies measuring it. Most studies are single-arm, which cannot separate a treatment effect "
@@ -91,7 +93,7 @@ if moves.empty:
     st.caption("No immune or tissue targets were recorded for these studies.")
 else:
     ui.chart(
-        charts.target_moves_figure(evidence, moves, chosen, vocab),
+        compare_figures.target_moves_figure(evidence, moves, chosen, vocab),
         key="compare_targets",
         caption="Studies that reported each target raised (right) or lowered (left) after MSC. Few studies measured any "
         "target, in small groups and usually without a control, so these are signals, not mechanisms shown.",
@@ -108,7 +110,7 @@ ui.remember({"share_of": share_of, "facet": facet}, defaults)
 facet_vocab = {"design": "designs", "cell_source": "cell_sources", "donor": "donors", "route": "routes"}[facet]
 mix = compare.mix(groups, facet)
 ui.chart(
-    charts.mix_figure(evidence, mix, chosen, vocab, facet_vocab, f"Studies by {facet.replace('_', ' ')}"),
+    compare_figures.mix_figure(evidence, mix, chosen, vocab, facet_vocab, f"Studies by {facet.replace('_', ' ')}"),
     key="compare_mix",
     caption="How each group's studies split; the number in a bar is its studies. Cell source, dose and route are not "
     "standardised across studies, so groups differ in what was given as well as in the disease.",
@@ -119,7 +121,7 @@ if doses.empty:
     st.caption("No study in these groups reported a dose per kg.")
 else:
     ui.chart(
-        charts.dose_figure(evidence, doses, chosen, vocab),
+        compare_figures.dose_figure(evidence, doses, chosen, vocab),
         key="compare_dose",
         caption="Dose per kg per infusion, one mark per study that reported it (mark size: patients). Studies giving a "
         "fixed total dose are not shown.",
@@ -127,7 +129,7 @@ else:
     )
 rates = compare.adverse_event_rates(evidence, groups)
 ui.chart(
-    charts.adverse_event_figure(evidence, rates, chosen, vocab),
+    compare_figures.adverse_event_figure(evidence, rates, chosen, vocab),
     key="compare_harm",
     caption="Patients with an adverse event per 100 treated, counted only in studies that reported on adverse events; "
     "small uncontrolled studies under-report harm, and a serious event need not be caused by the cells.",

@@ -3,10 +3,12 @@ benefits, immune targets, safety and registered trials."""
 
 import streamlit as st
 
-from components import charts, compare, profile, ui, url_state
-from components import trials as trial_data
-from components.filters import StudyFilter, apply_filter
-from components.tables import study_table
+from components.analysis import compare, profile
+from components.analysis import trials as trial_data
+from components.analysis.filters import StudyFilter, apply_filter
+from components.analysis.tables import study_table
+from components.evidence import url_state
+from components.views import compare_figures, ui
 
 # 1. Selection: the condition, kept in the URL
 evidence = ui.evidence()
@@ -50,7 +52,7 @@ with left:
         st.caption("No outcomes recorded.")
     else:
         ui.chart(
-            charts.benefit_share_figure(evidence, shares, [condition], "conditions", "studies"),
+            compare_figures.benefit_share_figure(evidence, shares, [condition], "conditions", "studies"),
             key="profile_benefits",
             caption="Share of the condition's studies that reported each benefit (label: reporting / measuring).",
         )
@@ -60,7 +62,7 @@ with right:
         st.caption("No immune or tissue target changes recorded.")
     else:
         ui.chart(
-            charts.target_moves_figure(evidence, moves, [condition], "conditions"),
+            compare_figures.target_moves_figure(evidence, moves, [condition], "conditions"),
             key="profile_targets",
             caption="Studies reporting each target raised (right) or lowered (left).",
         )
@@ -68,7 +70,7 @@ left, right = st.columns(2)
 with left:
     rates = compare.adverse_event_rates(evidence, groups)
     ui.chart(
-        charts.adverse_event_figure(evidence, rates, [condition], "conditions"),
+        compare_figures.adverse_event_figure(evidence, rates, [condition], "conditions"),
         key="profile_safety",
         caption="Patients with adverse events per 100 treated, in studies that reported adverse events.",
         data=rates,

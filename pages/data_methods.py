@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from components import ui
-from components.exports import to_safe_csv
-from components.loader import TABLES
+from components.evidence.exports import to_safe_csv
+from components.evidence.loader import TABLES
+from components.views import ui
 
 evidence = ui.evidence()
 dictionary = evidence.dictionary

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from components import charts, ui
-from components.filters import apply_filter, headline
-from components.response import response_points, response_ready_counts
+from components.analysis.filters import apply_filter, headline
+from components.analysis.response import response_points, response_ready_counts
+from components.views import outcome_figures, ui
 
 # 1. Selections
 evidence = ui.evidence()
@@ -39,7 +39,7 @@ if latest.empty:
     st.info("No study of this outcome reported both a per-kg dose and a response that can be expressed as a number.")
 else:
     ui.chart(
-        charts.dose_response_figure(evidence, latest, y_title),
+        outcome_figures.dose_response_figure(evidence, latest, y_title),
         key="dose_response",
         caption="One mark per study arm at its last reported time point: colour is the cell source, size the patients, "
         "shape the design. Studies differ in disease, background treatment and time point, so a slope across studies is "
@@ -53,7 +53,7 @@ if points.empty:
     st.info("No numeric responses recorded for this outcome.")
 else:
     ui.chart(
-        charts.durability_figure(evidence, points, y_title),
+        outcome_figures.durability_figure(evidence, points, y_title),
         key="durability",
         caption="Each line is one study arm over time (solid: a single infusion; dashed: repeated infusions). Later points "
         "often include fewer patients, as people leave a study or relapse.",

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from components import ui
-from components.aggregate import headline_numbers
-from components.citations import to_bibtex, to_ris
-from components.exports import to_safe_csv
-from components.filters import apply_filter, headline
-from components.tables import study_table
+from components.analysis.aggregate import headline_numbers
+from components.analysis.filters import apply_filter, headline
+from components.analysis.tables import study_table
+from components.evidence.citations import to_bibtex, to_ris
+from components.evidence.exports import to_safe_csv
+from components.views import ui
 
 # 1. Selections
 evidence = ui.evidence()

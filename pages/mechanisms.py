@@ -3,9 +3,11 @@ and one target compared across conditions."""
 
 import streamlit as st
 
-from components import charts, mechanisms, ui, url_state
-from components.filters import apply_filter, headline
-from components.tables import study_table
+from components.analysis import mechanisms
+from components.analysis.filters import apply_filter, headline
+from components.analysis.tables import study_table
+from components.evidence import url_state
+from components.views import mechanism_figures, ui
 
 # 1. Selections
 evidence = ui.evidence()
@@ -32,7 +34,7 @@ if links.empty:
     st.info("No study in this selection reported both a target change and a benefit.")
 else:
     ui.chart(
-        charts.mechanism_sankey(evidence, first, second),
+        mechanism_figures.mechanism_sankey(evidence, first, second),
         key="mechanism_sankey",
         caption="Width of each band: studies. Targets are split by direction (↑ raised, ↓ lowered). Most of these studies "
         "are small and uncontrolled.",
@@ -43,7 +45,7 @@ else:
         ),
     )
     event = ui.chart(
-        charts.mechanism_matrix(evidence, second),
+        mechanism_figures.mechanism_matrix(evidence, second),
         key="mechanism_matrix",
         caption="The same links as a grid: each mark is a target change and a benefit reported in the same studies "
         "(number: studies). Click a mark to list them.",
@@ -101,7 +103,7 @@ if pivot.empty:
     st.info("No study in this selection measured this target.")
 else:
     ui.chart(
-        charts.target_pivot_figure(evidence, pivot, focus),
+        mechanism_figures.target_pivot_figure(evidence, pivot, focus),
         key="target_pivot",
         caption="For each condition and direction of change: studies that reported it, split by whether the same study "
         "reported a clinical (not laboratory) benefit.",

@@ -4,9 +4,18 @@ published meta-analyses beside them."""
 import pandas as pd
 import streamlit as st
 
-from components import charts, stats, ui, url_state
-from components.filters import apply_filter, expand_conditions, headline
-from components.outcomes import ANALYSES, LATEST, build_analyses, effect_ready_counts, published_estimates, scale_pooled
+from components.analysis import stats
+from components.analysis.filters import apply_filter, expand_conditions, headline
+from components.analysis.outcomes import (
+    ANALYSES,
+    LATEST,
+    build_analyses,
+    effect_ready_counts,
+    published_estimates,
+    scale_pooled,
+)
+from components.evidence import url_state
+from components.views import outcome_figures, ui
 
 # 1. Selections
 evidence = ui.evidence()
@@ -111,7 +120,7 @@ for analysis in analyses:
     plot, numbers = st.columns([3, 1])
     with plot:
         ui.chart(
-            charts.forest_figure(
+            outcome_figures.forest_figure(
                 evidence, effects, shown, ANALYSES[analysis.kind], unit, lower_is_better and not is_share, null_value
             ),
             key=f"forest_{analysis.kind}",

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from components import ui, url_state
-from components.aggregate import benefit_matrix_table, cell_studies, evidence_map, headline_numbers
-from components.charts import evidence_map_figure
-from components.filters import apply_filter, headline
-from components.tables import study_table
-from components.theme import PLOTLY_CONFIG
+from components.analysis.aggregate import benefit_matrix_table, cell_studies, evidence_map, headline_numbers
+from components.analysis.filters import apply_filter, headline
+from components.analysis.tables import study_table
+from components.evidence import url_state
+from components.views import ui
+from components.views.map_figures import evidence_map_figure
+from components.views.theme import PLOTLY_CONFIG
 
 # 1. Selections
 evidence = ui.evidence()

@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from components import charts, ui, url_state
-from components import trials as trial_data
-from components.exports import to_safe_csv
-from components.filters import apply_filter
-from components.links import registry_url, safe_https
+from components.analysis import trials as trial_data
+from components.analysis.filters import apply_filter
+from components.evidence import url_state
+from components.evidence.exports import to_safe_csv
+from components.evidence.links import registry_url, safe_https
+from components.views import trial_figures, ui
 
 # 1. Selections (the sidebar's condition and cell-source filters apply to trials too)
 evidence = ui.evidence()
@@ -46,14 +47,14 @@ if trials.empty:
 
 # 4. Charts
 ui.chart(
-    charts.pipeline_figure(evidence, trials, trial_data.PHASE_LABELS, trial_data.STATUS_LABELS),
+    trial_figures.pipeline_figure(evidence, trials, trial_data.PHASE_LABELS, trial_data.STATUS_LABELS),
     key="trial_pipeline",
     caption="Trials per condition by recruitment status (hover for phases). Terminated, withdrawn and unknown-status "
     "trials are patterned: their results may never appear.",
     data=trial_data.pipeline(trials),
 )
 ui.chart(
-    charts.timeline_figure(evidence, trial_data.timeline(evidence, studies, trials)),
+    trial_figures.timeline_figure(evidence, trial_data.timeline(evidence, studies, trials)),
     key="trial_timeline",
     caption="Each mark is a published study (year of publication) or a registered trial (year it started). Open orange "
     "diamonds are trials with no published results linked.",

@@ -4,9 +4,11 @@ beside harm for each condition."""
 import pandas as pd
 import streamlit as st
 
-from components import charts, compare, safety, ui, url_state
-from components.filters import apply_filter, headline
-from components.tables import study_label
+from components.analysis import compare, safety
+from components.analysis.filters import apply_filter, headline
+from components.analysis.tables import study_label
+from components.evidence import url_state
+from components.views import compare_figures, ui
 
 # 1. Selections
 evidence = ui.evidence()
@@ -39,7 +41,7 @@ st.markdown(
 # 4. Charts
 if len(side_by_side):
     ui.chart(
-        charts.benefit_harm_figure(evidence, side_by_side),
+        compare_figures.benefit_harm_figure(evidence, side_by_side),
         key="benefit_harm",
         caption="Right: patients in studies that reported at least one clinical benefit. Left: patients with a serious "
         "adverse event (hover for those judged possibly related, and deaths). A serious event is not necessarily caused by the cells.",
@@ -51,7 +53,7 @@ if groups:
     vocab = safety.BY[by]
     ae_rates = compare.adverse_event_rates(evidence, groups)
     ui.chart(
-        charts.adverse_event_figure(evidence, ae_rates, list(groups), vocab),
+        compare_figures.adverse_event_figure(evidence, ae_rates, list(groups), vocab),
         key="safety_rates",
         caption="Patients with adverse events per 100 treated, serious and non-serious, with 95% confidence intervals.",
         data=rates,

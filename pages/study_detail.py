@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from components import ui
-from components.links import doi_url, pubmed_url, registry_url, safe_https
-from components.tables import study_label
+from components.analysis.tables import study_label
+from components.evidence.links import doi_url, pubmed_url, registry_url, safe_https
+from components.views import ui
 
 # 1. Selection: the study named in the URL, or one chosen here
 evidence = ui.evidence()

@@ -4,9 +4,9 @@ every page for this session only. Nothing is written to disk or to the shipped d
 import pandas as pd
 import streamlit as st
 
-from components import ui
-from components.loader import DATA_DIR, DICTIONARY_FILE, EvidenceError, build_evidence
-from components.upload import MAX_UPLOAD_BYTES, collect_upload, template_zip, with_shipped
+from components.evidence.loader import DATA_DIR, DICTIONARY_FILE, EvidenceError, build_evidence
+from components.evidence.upload import MAX_UPLOAD_BYTES, collect_upload, template_zip, with_shipped
+from components.views import ui
 
 evidence = ui.evidence()
 dictionary = evidence.dictionary

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.loader import Evidence, load_evidence, read_dictionary
+from components.evidence.loader import Evidence, load_evidence, read_dictionary
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"

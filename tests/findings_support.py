@@ -12,6 +12,10 @@ import io
 import shutil
 from pathlib import Path
 
+import pandas as pd
+
+from components.analysis.filters import StudyFilter, apply_filter
+from components.evidence.loader import Evidence
 from tests.conftest import MINI
 
 FIXTURE_URL = "https://example.org/fixture"
@@ -104,3 +108,26 @@ def add_sledai_effects(data: Path) -> Path:
             vs_control="better",
         )
     return data
+
+
+ALPHA, GAMMA, DELTA = "sle-alpha-2010", "ln-gamma-2017", "sle-delta-2014"
+EPSILON, ZETA, ETA = "ra-epsilon-2013", "ssc-zeta-2016", "ssc-eta-2022"
+SLE, LN, RA, SSC = "sle", "lupus_nephritis", "rheumatoid_arthritis", "systemic_sclerosis"
+
+
+def studies_of(evidence: Evidence, *conditions: str) -> pd.DataFrame:
+    return apply_filter(evidence, StudyFilter(conditions=conditions))
+
+
+def report_no_events(data: Path, study: str) -> None:
+    """The study reported on adverse events in its MSC arm and found none."""
+    add_row(
+        data / "adverse_events.csv",
+        study_id=study,
+        event="none reported",
+        category="none_reported",
+        arm="msc",
+        patients_affected="0",
+        serious="unknown",
+        related="unknown",
+    )

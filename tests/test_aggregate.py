@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.aggregate import (
+from components.analysis.aggregate import (
     BENEFIT,
     NO_BENEFIT,
     NOT_MEASURED,
@@ -12,7 +12,7 @@ from components.aggregate import (
     headline_numbers,
     patients_once,
 )
-from components.filters import StudyFilter, apply_filter
+from components.analysis.filters import StudyFilter, apply_filter
 
 
 def test_patients_count_each_cohort_once(mini):
@@ -70,7 +70,7 @@ def test_best_design_is_named(mini):
 
 def test_comparison_of_two_msc_regimens_is_not_evidence_against_msc(dataset_copy):
     """A randomised dose comparison (both arms on MSC) finding 'no difference' is not 'no benefit'."""
-    from components.loader import load_evidence
+    from components.evidence.loader import load_evidence
     from tests.conftest import replace_in
 
     replace_in(dataset_copy / "studies.csv", "placebo,placebo,2", "two infusions versus one,msc_regimen,2")

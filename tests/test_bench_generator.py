@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import ADVERSE_EVENTS_PER_STUDY, MECHANISMS_PER_STUDY, OUTCOMES_PER_STUDY, generate_dataset
-from components.loader import Evidence, load_evidence
+from components.evidence.loader import Evidence, load_evidence
 
 STUDIES = 1_000
 

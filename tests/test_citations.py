@@ -8,7 +8,7 @@ import pytest
 import rispy
 from pylatexenc.latex2text import LatexNodes2Text
 
-from components.citations import bibtex_key, latex_escape, split_authors, to_bibtex, to_ris
+from components.evidence.citations import bibtex_key, latex_escape, split_authors, to_bibtex, to_ris
 
 VIEW_URL = "https://msc.example.org/studies?condition=sle&design=rct&q=TGF_b%20#top"
 LATEX_TO_TEXT = LatexNodes2Text()
@@ -242,7 +242,7 @@ def test_a_study_without_authors_or_journal_still_exports(mini):
     ],
 )
 def test_study_label_names_a_study_without_authors_by_its_journal_or_id(values, label):
-    from components.tables import study_label
+    from components.analysis.tables import study_label
 
     row = pd.Series({"year": 2010, "authors": "", "journal": "", "pmid": "", "doi": ""} | values)
     assert study_label(row) == label

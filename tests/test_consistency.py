@@ -6,8 +6,8 @@ import ast
 import csv
 from pathlib import Path
 
-from components.loader import DATA_DIR, load_evidence
-from components.ui import PAGES
+from components.evidence.loader import DATA_DIR, load_evidence
+from components.views.ui import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from components.exports import neutralise, to_safe_csv
+from components.evidence.exports import neutralise, to_safe_csv
 
 
 @pytest.mark.parametrize(

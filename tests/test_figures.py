@@ -1,14 +1,27 @@
-"""Figure builders on the mini fixture: the marks, colours, signs and hover text a reader sees."""
+"""Figure builders on the mini fixture: the marks, colours, signs and hover text a reader sees.
+
+Why this file is long: one section per figure module of components/views, all drawn from the
+same fixture figures; splitting it would repeat the fixture set-up in every file.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from components import aggregate, charts, compare, mechanisms, response, safety, stats, theme, trials
-from components.aggregate import STATE_LABELS
-from components.loader import Evidence, load_evidence
-from components.outcomes import ANALYSES, build_analyses
+from components.analysis import aggregate, compare, mechanisms, response, safety, stats, trials
+from components.analysis.aggregate import STATE_LABELS
+from components.analysis.outcomes import ANALYSES, build_analyses
+from components.evidence.loader import Evidence, load_evidence
+from components.views import (
+    compare_figures,
+    figure_kit,
+    map_figures,
+    mechanism_figures,
+    outcome_figures,
+    theme,
+    trial_figures,
+)
 from tests.findings_support import add_row, add_sledai_effects, copy_mini, edit_rows
 
 SLE, LN, RA, SSC = "sle", "lupus_nephritis", "rheumatoid_arthritis", "systemic_sclerosis"
@@ -26,7 +39,7 @@ def traces_by_name(fig) -> dict:
 @pytest.fixture(scope="module")
 def map_figure(mini):
     cells = aggregate.evidence_map(mini, mini.studies)
-    return cells, charts.evidence_map_figure(mini, cells)
+    return cells, map_figures.evidence_map_figure(mini, cells)
 
 
 def test_evidence_map_has_one_trace_per_state_then_the_design_legend(map_figure):
@@ -40,7 +53,7 @@ def test_evidence_map_has_one_trace_per_state_then_the_design_legend(map_figure)
 
 def test_evidence_map_leaves_out_a_state_no_cell_has(mini):
     sle_only = mini.studies[mini.studies["condition"] == SLE]
-    fig = charts.evidence_map_figure(mini, aggregate.evidence_map(mini, sle_only))
+    fig = map_figures.evidence_map_figure(mini, aggregate.evidence_map(mini, sle_only))
     names = [t.name for t in fig.data]
     assert STATE_LABELS[aggregate.NO_BENEFIT] not in names
     assert names[:2] == [STATE_LABELS[aggregate.BENEFIT], STATE_LABELS[aggregate.NOT_MEASURED]]
@@ -62,31 +75,34 @@ def test_evidence_map_marker_sizes_grow_with_patients(map_figure):
     assert [p for p, _ in pairs] == [10, 12, 12, 20, 32, 32]
     sizes = [s for _, s in pairs]
     assert sizes == sorted(sizes)
-    assert sizes[0] < sizes[3] < sizes[-1] == charts.MAX_MARKER_PX  # more patients, visibly larger
+    assert sizes[0] < sizes[3] < sizes[-1] == figure_kit.MAX_MARKER_PX  # more patients, visibly larger
 
 
 @pytest.mark.parametrize(
     ("patients", "largest", "expected"),
     [
-        ([100], 100, [charts.MAX_MARKER_PX]),
+        ([100], 100, [figure_kit.MAX_MARKER_PX]),
         # Diameter follows log(1 + patients): 25 of 100 is 71% of the way from smallest to largest.
-        ([25], 100, [charts.MIN_MARKER_PX + (charts.MAX_MARKER_PX - charts.MIN_MARKER_PX) * 0.705961]),
+        ([25], 100, [figure_kit.MIN_MARKER_PX + (figure_kit.MAX_MARKER_PX - figure_kit.MIN_MARKER_PX) * 0.705961]),
         (
             [0, 1],
             100,
-            [charts.MIN_MARKER_PX, charts.MIN_MARKER_PX + (charts.MAX_MARKER_PX - charts.MIN_MARKER_PX) * 0.150190],
+            [
+                figure_kit.MIN_MARKER_PX,
+                figure_kit.MIN_MARKER_PX + (figure_kit.MAX_MARKER_PX - figure_kit.MIN_MARKER_PX) * 0.150190,
+            ],
         ),
         (
             [2586, 10, 40],
             2586,
-            [charts.MAX_MARKER_PX, 20.797727, 23.978822],
+            [figure_kit.MAX_MARKER_PX, 20.797727, 23.978822],
         ),  # a registry no longer flattens small trials
-        ([500], 100, [charts.MAX_MARKER_PX]),  # capped
-        ([5], 0, [charts.MIN_MARKER_PX]),
+        ([500], 100, [figure_kit.MAX_MARKER_PX]),  # capped
+        ([5], 0, [figure_kit.MIN_MARKER_PX]),
     ],
 )
 def test_marker_sizes(patients, largest, expected):
-    assert list(charts.marker_sizes(pd.Series(patients, dtype="float64"), largest)) == pytest.approx(expected)
+    assert list(figure_kit.marker_sizes(pd.Series(patients, dtype="float64"), largest)) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
@@ -128,7 +144,7 @@ def html_labels(tmp_path_factory) -> Evidence:
 
 
 def test_evidence_map_escapes_html_in_labels(html_labels):
-    fig = charts.evidence_map_figure(html_labels, aggregate.evidence_map(html_labels, html_labels.studies))
+    fig = map_figures.evidence_map_figure(html_labels, aggregate.evidence_map(html_labels, html_labels.studies))
     hover = "\n".join(text for trace in fig.data if trace.hovertext for text in trace.hovertext)
     shown = hover + "".join(str(v) for trace in fig.data for v in (*(trace.x or ()), *(trace.y or ()), trace.name))
     assert "&lt;b&gt;x&lt;/b&gt; lupus" in hover
@@ -151,7 +167,7 @@ def condition_groups(mini):
 @pytest.mark.parametrize("order", [[SLE, SSC, RA], [RA, SLE]])
 def test_benefit_share_figure_has_one_trace_per_group_in_the_theme_colours(mini, condition_groups, order):
     shares = compare.benefit_shares(mini, {g: condition_groups[g] for g in order})
-    fig = charts.benefit_share_figure(mini, shares, order, "conditions", "studies")
+    fig = compare_figures.benefit_share_figure(mini, shares, order, "conditions", "studies")
     colours = theme.condition_colours(order)
     assert [t.name for t in fig.data] == [mini.label("conditions", g) for g in order]
     assert [t.marker.color for t in fig.data] == [colours[g] for g in order]
@@ -163,7 +179,7 @@ def test_benefit_share_figure_has_one_trace_per_group_in_the_theme_colours(mini,
 )
 def test_benefit_share_figure_values(mini, condition_groups, measure, expected_x):
     shares = compare.benefit_shares(mini, condition_groups)
-    fig = charts.benefit_share_figure(mini, shares, [SLE, SSC, RA], "conditions", measure)
+    fig = compare_figures.benefit_share_figure(mini, shares, [SLE, SSC, RA], "conditions", measure)
     sle = fig.data[0]
     bars = dict(zip(sle.y, zip(sle.x, sle.text, strict=True), strict=True))
     assert bars["Lower disease activity"] == (pytest.approx(expected_x), "2/2")
@@ -174,7 +190,7 @@ def test_benefit_share_figure_values(mini, condition_groups, measure, expected_x
 def test_target_moves_figure_puts_lowered_targets_left(mini, condition_groups):
     groups = {g: condition_groups[g] for g in (SLE, RA)}
     moves = compare.target_moves(mini, groups)
-    fig = charts.target_moves_figure(mini, moves, [SLE, RA], "conditions")
+    fig = compare_figures.target_moves_figure(mini, moves, [SLE, RA], "conditions")
     bars = {t.name: dict(zip(t.y, t.x, strict=True)) for t in fig.data}
     assert bars == {
         "Systemic lupus erythematosus · raised": {"Treg": 1, "Th17": 0, "IL-6": 0},
@@ -189,7 +205,7 @@ def test_target_moves_figure_puts_lowered_targets_left(mini, condition_groups):
 
 def test_adverse_event_figure(mini, condition_groups):
     rates = compare.adverse_event_rates(mini, condition_groups)
-    fig = charts.adverse_event_figure(mini, rates, [SLE, SSC, RA], "conditions")
+    fig = compare_figures.adverse_event_figure(mini, rates, [SLE, SSC, RA], "conditions")
     serious, non_serious = traces_by_name(fig)["Serious events"], traces_by_name(fig)["Non-serious events"]
     assert list(serious.y) == ["Systemic lupus erythematosus", "Systemic sclerosis", "Rheumatoid arthritis"]
     assert list(serious.x) == pytest.approx([100 / 12, 0, 0])  # RA reported nothing: no bar, not a zero rate
@@ -211,7 +227,9 @@ def sledai_effects(tmp_path_factory) -> Evidence:
 
 def forest(evidence: Evidence, studies: pd.DataFrame, measure: str, kind: str, null_value):
     analysis = next(a for a in build_analyses(evidence, studies, measure)[0] if a.kind == kind)
-    fig = charts.forest_figure(evidence, analysis.effects, analysis.pooled, ANALYSES[kind], "points", True, null_value)
+    fig = outcome_figures.forest_figure(
+        evidence, analysis.effects, analysis.pooled, ANALYSES[kind], "points", True, null_value
+    )
     return analysis, fig
 
 
@@ -281,7 +299,7 @@ def more_links(tmp_path_factory) -> Evidence:
 
 def test_mechanism_sankey_link_values_are_study_counts(more_links):
     first, second = mechanisms.sankey_table(mechanisms.target_benefit_links(more_links, more_links.studies))
-    fig = charts.mechanism_sankey(more_links, first, second)
+    fig = mechanism_figures.mechanism_sankey(more_links, first, second)
     sankey = fig.data[0]
     labels = list(sankey.node.label)
     links = {
@@ -302,14 +320,14 @@ def test_mechanism_sankey_link_values_are_study_counts(more_links):
 
 def test_mechanism_sankey_escapes_labels(html_labels):
     first, second = mechanisms.sankey_table(mechanisms.target_benefit_links(html_labels, html_labels.studies))
-    labels = list(charts.mechanism_sankey(html_labels, first, second).data[0].node.label)
+    labels = list(mechanism_figures.mechanism_sankey(html_labels, first, second).data[0].node.label)
     assert "&lt;b&gt;x&lt;/b&gt; lupus" in labels
     assert not any("<" in label for label in labels)
 
 
 def test_target_pivot_figure(mini):
     pivot = mechanisms.target_pivot(mini, mini.studies, "il6")
-    fig = charts.target_pivot_figure(mini, pivot, "il6")
+    fig = mechanism_figures.target_pivot_figure(mini, pivot, "il6")
     with_benefit, without = fig.data
     assert list(with_benefit.y) == ["Rheumatoid arthritis · lowered"]
     assert (list(with_benefit.x), list(without.x)) == ([1], [0])
@@ -322,7 +340,7 @@ def test_target_pivot_figure(mini):
 
 def test_pipeline_figure(mini):
     table = trials.trials_with_publication(mini)
-    fig = charts.pipeline_figure(mini, table, trials.PHASE_LABELS, trials.STATUS_LABELS)
+    fig = trial_figures.pipeline_figure(mini, table, trials.PHASE_LABELS, trials.STATUS_LABELS)
     bars = {t.name: dict(zip(t.y, t.x, strict=True)) for t in fig.data}
     assert bars == {
         "Terminated": {"Lupus nephritis": 1, "Rheumatoid arthritis": 0},
@@ -330,13 +348,13 @@ def test_pipeline_figure(mini):
     }
     terminated = traces_by_name(fig)["Terminated"]
     assert terminated.marker.pattern.shape == "x"  # results may never appear: patterned
-    assert terminated.marker.color == charts.STATUS_COLOURS["terminated"]
+    assert terminated.marker.color == trial_figures.STATUS_COLOURS["terminated"]
     assert list(traces_by_name(fig)["Unknown"].customdata) == ["", "Phase 1/2"]
 
 
 def test_timeline_figure(mini):
     events = trials.timeline(mini, mini.studies, trials.trials_with_publication(mini))
-    fig = charts.timeline_figure(mini, events)
+    fig = trial_figures.timeline_figure(mini, events)
     traces = traces_by_name(fig)
     assert list(traces) == ["Published study", "Registered trial, published", "Registered trial, no results published"]
     assert len(traces["Published study"].x) == 6
@@ -360,7 +378,7 @@ def test_timeline_figure(mini):
 
 def test_benefit_harm_figure_draws_harm_to_the_left(mini):
     frame = safety.benefit_and_harm(mini, mini.studies)
-    fig = charts.benefit_harm_figure(mini, frame)
+    fig = compare_figures.benefit_harm_figure(mini, frame)
     benefit, harm = fig.data
     assert dict(zip(harm.y, harm.x, strict=True))["Lupus nephritis"] == -1
     assert dict(zip(benefit.y, benefit.x, strict=True))["Rheumatoid arthritis"] == 20
@@ -376,7 +394,7 @@ def two_sources(tmp_path_factory) -> Evidence:
 
 def test_dose_response_figure(two_sources):
     points, title = response.response_points(two_sources, two_sources.studies, "sledai")
-    fig = charts.dose_response_figure(two_sources, points, title)
+    fig = outcome_figures.dose_response_figure(two_sources, points, title)
     assert fig.layout.xaxis.type == "log"
     assert fig.layout.yaxis.title.text == "improvement from baseline (% of baseline)"
     traces = {t.name: (list(t.x), list(t.y)) for t in fig.data}
@@ -389,7 +407,7 @@ def test_dose_response_figure(two_sources):
 
 def test_durability_figure_has_one_line_per_study_arm(mini):
     points, title = response.response_points(mini, mini.studies, "sledai")
-    fig = charts.durability_figure(mini, points, title)
+    fig = outcome_figures.durability_figure(mini, points, title)
     assert [(t.name, list(t.x)) for t in fig.data] == [("Alpha A et al. 2010", [12]), ("Delta D 2014", [48])]
     assert {t.line.dash for t in fig.data} == {"solid"}  # one infusion each (or not reported)
 
@@ -401,7 +419,7 @@ def html_author(tmp_path_factory) -> Evidence:
     return load_evidence(data)
 
 
-@pytest.mark.parametrize("builder", [charts.dose_response_figure, charts.durability_figure])
+@pytest.mark.parametrize("builder", [outcome_figures.dose_response_figure, outcome_figures.durability_figure])
 def test_dose_and_durability_hover_escape_html_from_the_data(html_author, builder):
     points, title = response.response_points(html_author, html_author.studies, "sledai")
     fig = builder(html_author, points[points["dose_per_kg"].notna()], title)
@@ -411,11 +429,11 @@ def test_dose_and_durability_hover_escape_html_from_the_data(html_author, builde
 
 
 def test_mechanism_matrix_marks_each_link_with_its_study_count(mini):
-    from components.mechanisms import sankey_table, target_benefit_links
+    from components.analysis.mechanisms import sankey_table, target_benefit_links
 
     links = target_benefit_links(mini, mini.studies)
     _, second = sankey_table(links)
-    fig = charts.mechanism_matrix(mini, second)
+    fig = mechanism_figures.mechanism_matrix(mini, second)
     points = [
         (trace.name, cd, text) for trace in fig.data for cd, text in zip(trace.customdata, trace.text, strict=True)
     ]
@@ -430,8 +448,8 @@ def test_mechanism_matrix_marks_each_link_with_its_study_count(mini):
 
 def test_evidence_map_can_put_benefits_on_the_rows(mini):
     cells = aggregate.evidence_map(mini, mini.studies)
-    upright = charts.evidence_map_figure(mini, cells)
-    turned = charts.evidence_map_figure(mini, cells, benefits_as_rows=True)
+    upright = map_figures.evidence_map_figure(mini, cells)
+    turned = map_figures.evidence_map_figure(mini, cells, benefits_as_rows=True)
     assert list(turned.layout.xaxis.categoryarray) == list(reversed(upright.layout.yaxis.categoryarray))
     assert list(turned.data[0].x) == list(upright.data[0].y)
     assert list(turned.data[0].y) == list(upright.data[0].x)

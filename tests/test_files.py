@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.files import decode_text, read_csv_text, read_yaml_text
+from components.evidence.files import decode_text, read_csv_text, read_yaml_text
 
 
 def csv_problems(raw: bytes) -> list:

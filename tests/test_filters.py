@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.filters import StudyFilter, apply_filter, describe_filter, headline
+from components.analysis.filters import StudyFilter, apply_filter, describe_filter, headline
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.loader import EvidenceError, load_evidence
+from components.evidence.loader import EvidenceError, load_evidence
 from tests.conftest import replace_in
 
 

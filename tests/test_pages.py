@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import ui
+from components.views import ui
 from tests.conftest import MINI, ROOT
 
 APP = str(ROOT / "app.py")
@@ -122,10 +122,10 @@ def test_csv_download_holds_exactly_the_rows_shown(on_fixture):
     shown = at.dataframe[0].value
     data = at.get("download_button")[0].proto.url  # the download's media URL
     assert data
-    from components.exports import to_safe_csv
-    from components.filters import StudyFilter, apply_filter
-    from components.loader import load_evidence
-    from components.tables import study_table
+    from components.analysis.filters import StudyFilter, apply_filter
+    from components.analysis.tables import study_table
+    from components.evidence.exports import to_safe_csv
+    from components.evidence.loader import load_evidence
 
     ev = load_evidence(MINI)
     expected = study_table(ev, apply_filter(ev, StudyFilter(conditions=("sle",))))
@@ -207,7 +207,7 @@ def test_bad_link_values_are_dropped_with_a_notice(on_fixture, params, names):
 )
 def test_every_measure_draws_without_error_on_shipped_data(on_shipped, page, key):
     """Every outcome measure in the shipped data, chosen in turn, gives a page without an error."""
-    from components.loader import load_evidence
+    from components.evidence.loader import load_evidence
 
     measures = sorted(set(load_evidence().outcomes["measure"].unique()))
     at = run_page(page)

@@ -1,5 +1,9 @@
 """The findings pages in Streamlit's AppTest on the mini fixture: what a reader sees change when they
-choose something, and what a link restores."""
+choose something, and what a link restores.
+
+Why this file is long: one section per findings page, sharing the AppTest helpers and the
+fixture links at the top; each section is short.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import claims, ui
+from components.analysis import claims
+from components.views import ui
 from tests.conftest import MINI, ROOT
 from tests.findings_support import add_row, copy_mini, edit_rows
 

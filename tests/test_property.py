@@ -16,9 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.files import Problem
-from components.loader import Evidence, EvidenceError, build_evidence, dataset_files, read_data_dir, read_dictionary
-from components.url_state import Choice, Choices, Integer, Text, encode_query, parse_query
+from components.evidence.files import Problem
+from components.evidence.loader import (
+    Evidence,
+    EvidenceError,
+    build_evidence,
+    dataset_files,
+    read_data_dir,
+    read_dictionary,
+)
+from components.evidence.url_state import Choice, Choices, Integer, Text, encode_query, parse_query
 from tests.conftest import MINI
 
 DICTIONARY = read_dictionary()

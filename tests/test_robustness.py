@@ -6,6 +6,9 @@ spreadsheet or file manager breaks real files. The loader must raise `EvidenceEr
 (and the row and column where there is one); anything else reaching the user is a traceback. The
 app-level tests check that the same data shows the error page, and that a valid dataset with empty
 tables shows every page without a crash.
+
+Why this file is long: every way of breaking a file is one row of a table here, grouped by file
+type, so that the whole catalogue of malformed inputs reads in one place.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import ui
-from components.exports import FORMULA_STARTS, to_safe_csv
-from components.files import MAX_FIELD_CHARS
-from components.loader import Evidence, EvidenceError, build_evidence, read_data_dir, read_dictionary
-from components.validation import MAX_TEXT_CHARS
+from components.evidence.exports import FORMULA_STARTS, to_safe_csv
+from components.evidence.files import MAX_FIELD_CHARS
+from components.evidence.loader import Evidence, EvidenceError, build_evidence, read_data_dir, read_dictionary
+from components.evidence.validation import MAX_TEXT_CHARS
+from components.views import ui
 from tests.conftest import MINI, ROOT
 
 # Generous: every case here takes well under a second; the limit only turns a hang into a failure.

@@ -1,4 +1,9 @@
-"""Effect sizes and pooling (components/stats.py) against published and hand-computed numbers."""
+"""Effect sizes and pooling (components/analysis/stats) against published and hand-computed numbers.
+
+Why this file is long: it carries, in full, the published datasets it reproduces (Colditz 1994's BCG
+trials, Kacker 2004, Niel-Weise 2007 with Stijnen 2010's results), so that every expected number
+can be checked against its paper without leaving the file.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from components.stats import (
+from components.analysis.stats import (
     MEAN_CHANGE,
     MEAN_DIFFERENCE,
     PROPORTION,

@@ -10,9 +10,9 @@ import zipfile
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import ui
-from components.loader import DATA_DIR, build_evidence, read_data_dir, read_dictionary
-from components.upload import collect_upload, template_zip, with_shipped
+from components.evidence.loader import DATA_DIR, build_evidence, read_data_dir, read_dictionary
+from components.evidence.upload import collect_upload, template_zip, with_shipped
+from components.views import ui
 from tests.conftest import MINI, ROOT
 
 APP = str(ROOT / "app.py")

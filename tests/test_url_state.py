@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.url_state import Choice, Choices, Integer, Text, encode_query, parse_query
+from components.evidence.url_state import Choice, Choices, Integer, Text, encode_query, parse_query
 
 SPECS = {
     "condition": Choices(("sle", "lupus_nephritis", "systemic_sclerosis")),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from components.loader import load_evidence
+from components.evidence.loader import load_evidence
 from tests.browser_support import READY, ROOT, start_server
 from tests.conftest import MINI
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components.aggregate import BENEFIT, study_benefit_states
-from components.loader import Evidence
+from components.analysis.aggregate import BENEFIT, study_benefit_states
+from components.evidence.loader import Evidence
 
 DIRECTION_WORDS = {"up": "raised", "down": "lowered", "no_change": "unchanged"}
 

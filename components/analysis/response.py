@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components.loader import Evidence
-from components.tables import evidence_badge, study_label
+from components.analysis.tables import evidence_badge, study_label
+from components.evidence.loader import Evidence
 
 
 def response_points(evidence: Evidence, studies: pd.DataFrame, measure: str) -> tuple[pd.DataFrame, str]:

@@ -11,10 +11,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from components.aggregate import BENEFIT, patients_once, patients_per_cell, study_benefit_states
-from components.filters import expand_conditions
-from components.loader import Evidence
-from components.tables import evidence_badge
+from components.analysis.aggregate import BENEFIT, patients_once, patients_per_cell, study_benefit_states
+from components.analysis.filters import expand_conditions
+from components.analysis.tables import evidence_badge
+from components.evidence.loader import Evidence
 
 GROUPINGS = {
     "condition": "Conditions",

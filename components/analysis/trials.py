@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components.filters import expand_conditions
-from components.loader import Evidence
-from components.tables import evidence_badge
+from components.analysis.filters import expand_conditions
+from components.analysis.tables import evidence_badge
+from components.evidence.loader import Evidence
 
 PHASE_ORDER = ["early_1", "1", "1/2", "2", "2/3", "3", "4", "not_applicable", ""]
 PHASE_LABELS = {

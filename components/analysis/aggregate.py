@@ -12,16 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from components.loader import Evidence
+from components.evidence.derived import BENEFIT, NO_BENEFIT, NOT_MEASURED, STATE_LABELS
+from components.evidence.loader import Evidence
 
-BENEFIT = "benefit"
-NO_BENEFIT = "no_benefit"
-NOT_MEASURED = "not_measured"
-STATE_LABELS = {
-    BENEFIT: "Benefit reported",
-    NO_BENEFIT: "Measured, no benefit",
-    NOT_MEASURED: "Not measured",
-}
+__all__ = ["BENEFIT", "NOT_MEASURED", "NO_BENEFIT", "STATE_LABELS"]  # re-exported for the views
 
 
 def patients_once(studies: pd.DataFrame) -> int:
@@ -52,48 +46,8 @@ def headline_numbers(studies: pd.DataFrame) -> Headline:
     )
 
 
-def benefit_states(studies: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """One row per study x benefit measured: did the study find that benefit?
-
-    A controlled comparison outranks a change from baseline: an outcome reported as no better
-    than control makes the benefit 'measured, no benefit' even if the MSC group improved.
-    The loader computes this once per dataset (Evidence.benefit_states).
-    """
-    # 'unclear' rows give values without a reported direction: they count neither way.
-    out = outcomes[(outcomes["benefit"] != "") & (outcomes["direction"] != "unclear")]
-    if out.empty:
-        return pd.DataFrame(
-            {
-                "study_id": pd.Series(dtype="object"),
-                "benefit": pd.Series(dtype="object"),
-                "state": pd.Series(dtype="object"),
-            }
-        )
-    # Between-arm results count only against an MSC-free control (not dose or schedule comparisons).
-    vs_control = out["vs_control"].where(
-        out["study_id"].map(studies["msc_free_control"]).fillna(False).astype(bool), ""
-    )
-    flags = pd.DataFrame(
-        {
-            "study_id": out["study_id"],
-            "benefit": out["benefit"],
-            "better_than_control": vs_control == "better",
-            "not_better_than_control": vs_control.isin(["no_difference", "worse"]),
-            "improved": out["direction"] == "improved",
-        }
-    )
-    grouped = flags.groupby(["study_id", "benefit"], sort=False).any().reset_index()
-    state = pd.Series(NO_BENEFIT, index=grouped.index, dtype="object")
-    state[grouped["improved"] & ~grouped["not_better_than_control"]] = BENEFIT
-    state[grouped["better_than_control"]] = BENEFIT
-    grouped["state"] = state
-    # Where each study sits in the studies table (-1 for an unknown id), for fast selection.
-    grouped["study_pos"] = studies.index.get_indexer(grouped["study_id"])
-    return grouped[["study_id", "benefit", "state", "study_pos"]]
-
-
 def study_benefit_states(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
-    """The benefit states of the chosen studies (see benefit_states)."""
+    """The benefit states of the chosen studies (see evidence.derived.benefit_states)."""
     states = evidence.benefit_states
     if len(studies) == len(evidence.studies):
         return states

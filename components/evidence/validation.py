@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from components.files import Problem
+from components.evidence.files import Problem
 
 # Problems listed per column before the rest are summarised in one line, so a badly broken
 # 100k-row file gives a readable report instead of 100k lines.

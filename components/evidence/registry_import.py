@@ -1,6 +1,6 @@
 """Import ClinicalTrials.gov records into registered_trials.csv.
 
-    python -m components.registry_import SOURCE.json [--data-dir data] [--condition ID] [--dry-run]
+    python -m components.evidence.registry_import SOURCE.json [--data-dir data] [--condition ID] [--dry-run]
 
 SOURCE.json is what ClinicalTrials.gov's API v2 returns: one study (/api/v2/studies/NCT...) or a
 page of them ({"studies": [...]} from /api/v2/studies). The file is read as given; nothing is
@@ -26,240 +26,30 @@ import csv
 import io
 import json
 import os
-import re
 import sys
 import tempfile
-import unicodedata
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.files import decode_text, read_csv_text, read_yaml_text
-from components.loader import DATA_DIR, EvidenceError, build_evidence, read_data_dir, read_dictionary
+from components.evidence.files import decode_text, read_csv_text, read_yaml_text
+from components.evidence.loader import DATA_DIR, EvidenceError, build_evidence, read_data_dir, read_dictionary
+from components.evidence.registry_records import (  # noqa: F401 (re-exported for the command line and tests)
+    STUDY_URL,
+    clean,
+    condition_of,
+    field_at,
+    map_study,
+    studies_in,
+)
 
 TABLE = "registered_trials"
-STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
 # Columns the curator owns: the import never writes them on an existing trial.
 CURATED_ONLY = ("linked_study_id", "checked")
 # The condition is our reading of the registered condition words, not a registry value: on an
 # existing trial the curator's choice stands (a trial registered as "SLE" may have been curated as
 # lupus nephritis from its eligibility criteria), and a different reading is only reported.
 KEPT_ON_UPDATE = ("condition",)
-
-STATUSES = {
-    "NOT_YET_RECRUITING": "not_yet_recruiting",
-    "RECRUITING": "recruiting",
-    "ENROLLING_BY_INVITATION": "enrolling_by_invitation",
-    "ACTIVE_NOT_RECRUITING": "active_not_recruiting",
-    "COMPLETED": "completed",
-    "SUSPENDED": "suspended",
-    "TERMINATED": "terminated",
-    "WITHDRAWN": "withdrawn",
-    "UNKNOWN": "unknown",
-}
-PHASES = {
-    frozenset({"EARLY_PHASE1"}): "early_1",
-    frozenset({"PHASE1"}): "1",
-    frozenset({"PHASE1", "PHASE2"}): "1/2",
-    frozenset({"PHASE2"}): "2",
-    frozenset({"PHASE2", "PHASE3"}): "2/3",
-    frozenset({"PHASE3"}): "3",
-    frozenset({"PHASE4"}): "4",
-    frozenset({"NA"}): "not_applicable",
-}
-# ESTIMATED is API v2's word; ANTICIPATED is what older records and the classic site said.
-ENROLMENT_TYPES = {"ACTUAL": "actual", "ESTIMATED": "anticipated", "ANTICIPATED": "anticipated"}
-
-# Registered condition text -> our condition id. Most specific first: a matched phrase is removed
-# before the next pattern runs, so "lupus nephritis" is not also read as plain "lupus" and
-# "juvenile rheumatoid arthritis" not as rheumatoid arthritis. Text is lower-cased, accents removed.
-CONDITION_PATTERNS = (
-    (r"lupus (glomerulo)?nephritis|nephritis,? lupus", "lupus_nephritis"),
-    (r"\blupus\b", "sle"),
-    (r"juvenile (idiopathic |rheumatoid |chronic )?arthritis", "juvenile_idiopathic_arthritis"),
-    (r"psoriatic arthritis|arthritis,? psoriatic", "psoriatic_arthritis"),
-    (r"rheumatoid", "rheumatoid_arthritis"),
-    (r"scleroderma|systemic sclerosis|sclerosis,? systemic", "systemic_sclerosis"),
-    (r"sjogren", "sjogren"),
-    (r"osteoarthr", "osteoarthritis"),
-    (r"ankylosing|axial spondyl", "axial_spondyloarthritis"),
-    (r"myositis", "myositis"),
-    (r"behcet", "behcet"),
-    (r"vasculitis|takayasu|polyangiitis|\banca\b", "vasculitis"),
-    (r"(mixed|undifferentiated) connective tissue", "mixed_connective_tissue_disease"),
-)
-# When a trial names a condition and its broader parent (lupus nephritis in SLE), it is about
-# the narrower one.
-BROADER = {"lupus_nephritis": "sle"}
-
-# Intervention words -> vocabulary ids; same most-specific-first rule as the conditions.
-CELL_SOURCE_PATTERNS = (
-    (r"umbilical cord blood|cord blood", "umbilical_cord_blood"),
-    (r"umbilical cord|wharton'?s jelly", "umbilical_cord"),
-    (r"bone marrow (aspirate )?concentrate", "bone_marrow_concentrate"),
-    (r"bone marrow mononuclear", "bone_marrow_mononuclear"),
-    (r"bone marrow", "bone_marrow"),
-    # "Adipose(-derived) stromal vascular fraction" is one product, not adipose MSC plus SVF.
-    (r"(adipose[- ](tissue[- ])?(derived[- ])?)?(stromal vascular fraction|\bsvf\b)", "adipose_svf"),
-    (r"micro-?fragmented adipose( tissue)?", "microfragmented_adipose"),
-    (r"adipose", "adipose"),
-)
-DONOR_PATTERNS = (
-    (r"\bautologous\b", "autologous"),
-    (r"\ballogene(ic|ous)\b|\ballogenic\b", "allogeneic"),
-)
-ROUTE_PATTERNS = (
-    (r"\bintravenous(ly)?\b", "intravenous"),
-    (r"\bintra-?articular(ly)?\b", "intra_articular"),
-)
-
-
-# ---------------------------------------------------------------------------------------------
-# Mapping one registry record
-
-
-def _get(obj: object, *path: str) -> object:
-    for key in path:
-        if not isinstance(obj, Mapping):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
-def _clean(value: object) -> str:
-    """Registry text as one line (the CSV holds one line per field)."""
-    return " ".join(str(value).split()) if isinstance(value, str | int | float) else ""
-
-
-def _plain(text: str) -> str:
-    """Lower case without accents (Sjögren -> sjogren) and with plain apostrophes: what the patterns match."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("\u2019", "'")
-
-
-def _matches(text: str, patterns: Iterable[tuple[str, str]]) -> list[str]:
-    """Ids whose pattern occurs in the text, each phrase counted once (most specific wins)."""
-    found: list[str] = []
-    for pattern, item_id in patterns:
-        text, hits = re.subn(pattern, " ", text)
-        if hits and item_id not in found:
-            found.append(item_id)
-    return found
-
-
-def _only(ids: list[str]) -> str:
-    # Two different sources, donors or routes may be two arms or a comparison; the import can't
-    # tell which patients got what, so it leaves the value for the curator.
-    return ids[0] if len(ids) == 1 else ""
-
-
-def condition_of(conditions: Iterable[str]) -> tuple[str, str]:
-    """Our condition id for the registered condition texts, or ('', reason)."""
-    texts = [_clean(c) for c in conditions if _clean(c)]
-    ids: list[str] = []
-    for text in texts:
-        for item_id in _matches(_plain(text), CONDITION_PATTERNS):
-            if item_id not in ids:
-                ids.append(item_id)
-    ids = [i for i in ids if i not in {BROADER.get(j) for j in ids}]
-    if len(ids) == 1:
-        return ids[0], ""
-    shown = "; ".join(texts) or "none registered"
-    if not ids:
-        return "", f"condition not recognised ({shown})"
-    return "", f"conditions match several of ours ({', '.join(ids)}); choose one with --condition"
-
-
-def _phase(phases: object) -> str:
-    if not isinstance(phases, list) or not phases:
-        return ""
-    return PHASES.get(frozenset(str(p) for p in phases), "")
-
-
-def _start_year(date: object) -> str:
-    match = re.match(r"^(\d{4})(-\d{2}){0,2}$", _clean(date))
-    return match.group(1) if match else ""
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(v for v in values if v))
-
-
-def map_study(
-    study: Mapping,
-    *,
-    condition: str | None = None,
-    known_conditions: Collection[str] | None = None,
-) -> tuple[dict[str, str] | None, str]:
-    """One API v2 study as a registered_trials row, or (None, why it was skipped).
-
-    `condition` forces the condition id (the --condition option); `known_conditions`, when
-    given, skips a trial whose condition the dataset's vocabulary does not have.
-    """
-    protocol = _get(study, "protocolSection")
-    if not isinstance(protocol, Mapping):
-        return None, "not a ClinicalTrials.gov API v2 study (no protocolSection)"
-    nct_id = _clean(_get(protocol, "identificationModule", "nctId"))
-    if not nct_id:
-        return None, "no nctId"
-    title = _clean(_get(protocol, "identificationModule", "briefTitle")) or _clean(
-        _get(protocol, "identificationModule", "officialTitle")
-    )
-    if not title:
-        return None, "no title"
-    raw_status = _clean(_get(protocol, "statusModule", "overallStatus"))
-    status = STATUSES.get(raw_status)
-    if status is None:
-        return None, f"status {raw_status or 'missing'} is not a trial recruitment status"
-
-    if condition:
-        reason = ""
-    else:
-        conditions = _get(protocol, "conditionsModule", "conditions")
-        condition, reason = condition_of(conditions if isinstance(conditions, list) else [])
-        if reason:
-            return None, reason
-    if known_conditions is not None and condition not in known_conditions:
-        return None, f"condition {condition} is not in this dataset's conditions vocabulary"
-
-    enrolment = _get(protocol, "designModule", "enrollmentInfo", "count")
-    enrolment = str(enrolment) if isinstance(enrolment, int) and not isinstance(enrolment, bool) else ""
-    enrolment_type = ENROLMENT_TYPES.get(_clean(_get(protocol, "designModule", "enrollmentInfo", "type")), "")
-
-    interventions = _get(protocol, "armsInterventionsModule", "interventions")
-    words = _plain(
-        " ".join(
-            f"{_clean(_get(i, 'name'))} {_clean(_get(i, 'description'))}"
-            for i in (interventions if isinstance(interventions, list) else [])
-        )
-    )
-    locations = _get(protocol, "contactsLocationsModule", "locations")
-    countries = _unique(_clean(_get(loc, "country")) for loc in (locations if isinstance(locations, list) else []))
-    outcomes = _get(protocol, "outcomesModule", "primaryOutcomes")
-    measures = _unique(_clean(_get(o, "measure")) for o in (outcomes if isinstance(outcomes, list) else []))
-
-    row = {
-        "registry_id": nct_id,
-        "title": title,
-        "condition": condition,
-        "phase": _phase(_get(protocol, "designModule", "phases")),
-        "status": status,
-        "enrolment": enrolment,
-        "enrolment_type": enrolment_type if enrolment else "",
-        "cell_source": _only(_matches(words, CELL_SOURCE_PATTERNS)),
-        "donor": _only(_matches(words, DONOR_PATTERNS)),
-        "route": _only(_matches(words, ROUTE_PATTERNS)),
-        "sponsor": _clean(_get(protocol, "sponsorCollaboratorsModule", "leadSponsor", "name")),
-        "country": "; ".join(countries),
-        "start_year": _start_year(_get(protocol, "statusModule", "startDateStruct", "date")),
-        "primary_outcome": "; ".join(measures),
-        "linked_study_id": "",
-        # The id is checked by validation later; only a plain NCT id makes a link here.
-        "source_url": STUDY_URL.format(nct_id=nct_id) if re.fullmatch(r"NCT\d{8}", nct_id) else "",
-        "checked": "",
-    }
-    return row, ""
-
 
 # ---------------------------------------------------------------------------------------------
 # Merging into the table
@@ -353,17 +143,6 @@ def merge(
 # Files
 
 
-def studies_in(document: object) -> list[object]:
-    """The study objects of an API v2 response: one study, or the `studies` of a page."""
-    if isinstance(document, Mapping) and isinstance(document.get("studies"), list):
-        return list(document["studies"])
-    if isinstance(document, Mapping) and "protocolSection" in document:
-        return [document]
-    if isinstance(document, list):
-        return document
-    raise ValueError('expected a study object or {"studies": [...]} from the ClinicalTrials.gov API v2')
-
-
 def read_table(raw: bytes, file: str) -> list[dict[str, str]]:
     """The existing table as row dicts (strictly read; a malformed file is an error)."""
     text, problems = decode_text(raw, file)
@@ -400,7 +179,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m components.registry_import",
+        prog="python -m components.evidence.registry_import",
         description="Add or update registered trials from a ClinicalTrials.gov API v2 JSON file "
         "(one study, or a page of studies from /api/v2/studies). Nothing is fetched; nothing is "
         "written unless the whole dataset still validates.",
@@ -447,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     for number, study in enumerate(studies, start=1):
         row, reason = map_study(study, condition=args.condition, known_conditions=vocabulary)
         if row is None:
-            trial = _clean(_get(study, "protocolSection", "identificationModule", "nctId")) or f"study #{number}"
+            trial = clean(field_at(study, "protocolSection", "identificationModule", "nctId")) or f"study #{number}"
             skipped.append((trial, reason))
         else:
             new_rows.append(row)

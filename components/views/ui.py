@@ -1,7 +1,8 @@
-"""The few helpers that call Streamlit: the cached load, the error page, the sidebar and filters,
-and safe rendering of text that comes from the data.
+"""The Streamlit helpers every page shares: the cached load, the error page, the sidebar and its
+filters, the view in the URL, and safe rendering of text that comes from the data.
 
-Everything else in components/ is pure and testable without Streamlit.
+Only components/views/ calls Streamlit or Plotly; components/analysis/ and components/evidence/ are
+pure and testable without either (import-linter checks it).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from components import url_state
-from components.files import Problem
-from components.filters import StudyFilter
-from components.loader import DATA_DIR, Evidence, EvidenceError, load_evidence, read_data_dir, read_dictionary
-from components.theme import PLOTLY_CONFIG
+from components.analysis.filters import StudyFilter
+from components.evidence import url_state
+from components.evidence.files import Problem
+from components.evidence.loader import DATA_DIR, Evidence, EvidenceError, load_evidence, read_data_dir, read_dictionary
+from components.views.theme import PLOTLY_CONFIG
 
 PAGES = {
     "overview": "pages/overview.py",

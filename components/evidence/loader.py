@@ -5,25 +5,35 @@ dictionary and the vocabularies, and returns an immutable `Evidence` bundle, or 
 `EvidenceError` carrying one `Problem` per thing wrong (file, row, column, value). The same path
 serves an uploaded dataset: `build_evidence()` takes the files as bytes.
 
-Derived columns (cohort, design rank, benefit of each outcome, search text) are computed here once
-per load, so pages never recompute them on a rerun.
+Derived columns (cohort, design rank, benefit of each outcome, search text, benefit states) are
+computed once per load by derived.py, so pages never recompute them on a rerun.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from components.files import Problem, decode_text, read_csv_arrow, read_csv_text, read_yaml_text
-from components.validation import convert_table
+from components.evidence.derived import assemble
+from components.evidence.files import Problem, decode_text, read_csv_arrow, read_csv_text, read_yaml_text
+from components.evidence.model import Evidence, EvidenceError
+from components.evidence.rules import domain_problems
+from components.evidence.validation import convert_table
 
-# Imported late by name to avoid a cycle: aggregate imports Evidence from this module.
+__all__ = [
+    "DATA_DIR",
+    "Evidence",
+    "EvidenceError",
+    "build_evidence",
+    "load_evidence",
+    "read_data_dir",
+    "read_dictionary",
+]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 DICTIONARY_FILE = "dictionary.yaml"
 TABLES = (
@@ -37,54 +47,6 @@ TABLES = (
     "curation_log",
 )
 VOCABULARIES = ("conditions", "targets", "benefits", "measures", "cell_sources", "donors", "routes", "designs")
-SEARCHABLE = (
-    "study_id",
-    "title",
-    "authors",
-    "journal",
-    "summary",
-    "population",
-    "pmid",
-    "doi",
-    "registry_id",
-    "country",
-)
-
-
-class EvidenceError(Exception):
-    """The data failed validation; `problems` lists every problem found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the data:\n" + "\n".join(str(p) for p in problems[:20]))
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The validated evidence base. Treat every frame as read-only: it is shared by all sessions."""
-
-    studies: pd.DataFrame
-    outcomes: pd.DataFrame
-    mechanisms: pd.DataFrame
-    adverse_events: pd.DataFrame
-    registered_trials: pd.DataFrame
-    claims: pd.DataFrame
-    meta_analyses: pd.DataFrame
-    curation_log: pd.DataFrame
-    benefit_states: pd.DataFrame
-    vocab: dict[str, pd.DataFrame]
-    dictionary: dict
-    version: dict
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def label(self, vocabulary: str, item_id: str) -> str:
-        """The human label of a vocabulary id ('' stays '', unknown ids show as themselves)."""
-        if not item_id:
-            return ""
-        return self.labels.get(vocabulary, {}).get(item_id, item_id)
-
-    def table(self, name: str) -> pd.DataFrame:
-        return getattr(self, name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,142 +260,8 @@ def build_evidence(files: Mapping[str, bytes], dictionary: dict) -> Evidence:
             )
 
     # 5. Domain rules that span columns.
-    problems += _domain_problems(tables, numbers_of, vocab_frames, dictionary)
+    problems += domain_problems(tables, numbers_of, vocab_frames, dictionary)
 
     if problems:
         raise EvidenceError(problems)
-    return _assemble(tables, vocab_frames, dictionary, version)
-
-
-def _domain_problems(tables, numbers_of, vocab_frames, dictionary) -> list[Problem]:
-    problems: list[Problem] = []
-    studies, s_num = tables["studies"], numbers_of["studies"]
-    s_file = dictionary["tables"]["studies"]["file"]
-    no_id = ((studies["pmid"] == "") & (studies["doi"] == "")).to_numpy()
-    for i in no_id.nonzero()[0][:25]:
-        problems.append(Problem(s_file, int(s_num.iat[i]), "pmid", "", "a study needs a PMID or a DOI"))
-    own_parent = ((studies["parent_study_id"] == studies["study_id"]) & (studies["study_id"] != "")).to_numpy()
-    for i in own_parent.nonzero()[0][:25]:
-        problems.append(
-            Problem(
-                s_file,
-                int(s_num.iat[i]),
-                "parent_study_id",
-                studies["parent_study_id"].iat[i],
-                "a study cannot be its own parent",
-            )
-        )
-
-    # Parent chains must end (no cycles).
-    parents = dict(zip(studies["study_id"], studies["parent_study_id"], strict=False))
-    for i, sid in enumerate(studies["study_id"]):
-        seen, cur = {sid}, parents.get(sid, "")
-        while cur:
-            if cur in seen:
-                problems.append(
-                    Problem(s_file, int(s_num.iat[i]), "parent_study_id", parents[sid], "parent links form a loop")
-                )
-                break
-            seen.add(cur)
-            cur = parents.get(cur, "")
-
-    for col in ("pmid", "doi"):
-        values = studies[col].str.lower()
-        dup = (values != "") & values.duplicated(keep="first")
-        for i in dup.to_numpy().nonzero()[0]:
-            problems.append(
-                Problem(
-                    s_file,
-                    int(s_num.iat[i]),
-                    col,
-                    studies[col].iat[i],
-                    "another study has the same; is it entered twice?",
-                )
-            )
-
-    outcomes, o_num = tables["outcomes"], numbers_of["outcomes"]
-    o_file = dictionary["tables"]["outcomes"]["file"]
-    checks = [
-        ("responders", "n", "is more than n"),
-        ("control_responders", "control_n", "is more than control_n"),
-        ("change_ci_low", "change_ci_high", "is above change_ci_high"),
-    ]
-    for low, high, message in checks:
-        bad = (outcomes[low].astype("float64") > outcomes[high].astype("float64")).fillna(False).to_numpy()
-        for i in bad.nonzero()[0][:25]:
-            problems.append(Problem(o_file, int(o_num.iat[i]), low, str(outcomes[low].iat[i]), message))
-    return problems
-
-
-def _cohort_ids(studies: pd.DataFrame) -> pd.Series:
-    parents = dict(zip(studies["study_id"], studies["parent_study_id"], strict=False))
-
-    def root(sid: str) -> str:
-        while parents.get(sid):
-            sid = parents[sid]
-        return sid
-
-    return studies["study_id"].map(root)
-
-
-def _assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict) -> Evidence:
-    from components.aggregate import benefit_states
-
-    vocab = {name: frame.set_index("id", drop=False) for name, frame in vocab_frames.items()}
-    labels = {name: dict(zip(frame["id"], frame["label"], strict=False)) for name, frame in vocab_frames.items()}
-
-    conditions = vocab["conditions"]
-    designs = vocab["designs"]
-    measures = vocab["measures"]
-    sources = vocab["cell_sources"]
-
-    studies = tables["studies"].copy()
-    roots = {c: (conditions.at[c, "parent"] or c) for c in conditions.index}
-    studies["condition_group"] = studies["condition"].replace(roots)
-    studies["design_rank"] = studies["design"].map(designs["rank"].astype("int64")).astype("Int64")
-    studies["controlled"] = studies["design"].map(designs["controlled"] == "true").fillna(False).astype(bool)
-    # A comparison with another MSC regimen says nothing about MSC versus no MSC: such a study
-    # ranks as single-arm evidence for benefit, and its between-arm results are not used as such.
-    studies["msc_free_control"] = studies["controlled"] & (studies["control_type"] != "msc_regimen")
-    single_arm_rank = int(designs.loc[designs["controlled"] == "false", "rank"].astype(int).min())
-    studies["evidence_rank"] = studies["design_rank"].where(
-        studies["msc_free_control"] | ~studies["controlled"], single_arm_rank
-    )
-    studies["product"] = studies["cell_source"].map(sources["product"]).fillna("")
-    studies["cohort_id"] = _cohort_ids(studies)
-    if len(studies):
-        first, *rest = [studies[c].astype(str) for c in SEARCHABLE]
-        studies["search_text"] = first.str.cat(rest, sep=" ").str.lower()
-    else:
-        studies["search_text"] = pd.Series(dtype="object")
-    studies = studies.set_index("study_id", drop=False)
-    studies.index.name = None
-
-    condition_of = studies["condition"]
-    outcomes = tables["outcomes"].copy()
-    outcomes["benefit"] = outcomes["measure"].map(measures["benefit"]).fillna("")
-    outcomes["lower_is_better"] = outcomes["measure"].map(measures["lower_is_better"] == "true").fillna(False)
-    outcomes["measure_kind"] = outcomes["measure"].map(measures["kind"]).fillna("")
-    outcomes["condition"] = outcomes["study_id"].map(condition_of).fillna("")
-
-    extra = {}
-    for name in ("mechanisms", "adverse_events"):
-        frame = tables[name].copy()
-        frame["condition"] = frame["study_id"].map(condition_of).fillna("")
-        extra[name] = frame
-
-    return Evidence(
-        studies=studies,
-        outcomes=outcomes,
-        mechanisms=extra["mechanisms"],
-        adverse_events=extra["adverse_events"],
-        registered_trials=tables["registered_trials"],
-        claims=tables["claims"],
-        meta_analyses=tables["meta_analyses"],
-        curation_log=tables["curation_log"],
-        benefit_states=benefit_states(studies, outcomes),
-        vocab=vocab,
-        dictionary=dictionary,
-        version=version,
-        labels=labels,
-    )
+    return assemble(tables, vocab_frames, dictionary, version)

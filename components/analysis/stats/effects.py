@@ -1,34 +1,21 @@
-"""Effect sizes from outcome rows and their random-effects pooling, for the Outcomes page.
+"""Effect sizes from outcome rows (layers 1 and 2 of the statistics package; see __init__).
 
-Three layers, all pure functions:
-
-1. Conversions between the summary statistics studies report (SD from a confidence interval or a
-   standard error, SD of a change from baseline and follow-up SDs), each citing its formula.
-2. `effect_from_row()` turns one row of the outcomes table into an `Effect` — a mean difference
-   against control, a mean change from baseline, a response proportion, or a risk difference or
-   ratio against control — or returns None when the row's numbers cannot support one without
-   inventing something (a median, a missing SD, an unstated baseline/follow-up correlation).
-3. `pool()` and `pool_proportions()` combine effects by random effects, with I², tau², Cochran's Q
-   and a prediction interval. The between-study variance tau² is estimated by DerSimonian-Laird
-   (statsmodels' `combine_effects`, the default) or by restricted maximum likelihood (REML, the
-   default of metafor and of Cochrane's RevMan since 2023), maximised with scipy.
-
-Estimates keep the measure's natural units and sign (a negative change is a fall); whether a fall
-is good news is the caller's knowledge (`lower_is_better`), carried on the `Effect` so that
-`Effect.direction` can say "better" or "worse".
+Conversions between the summary statistics studies report, each citing its formula, and
+`effect_from_row()`, which turns one outcome row into an `Effect` or returns None when its
+numbers cannot support one without inventing something.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
-from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
+from scipy import stats
+from statsmodels.stats.meta_analysis import effectsize_2proportions
 from statsmodels.stats.proportion import proportion_confint
 
 MEAN_DIFFERENCE = "mean_difference_vs_control"
@@ -85,31 +72,11 @@ class Effect:
         return "unclear"
 
 
-@dataclass(frozen=True)
-class Pooled:
-    """A pooled estimate on the same natural scale as the effects it pools.
-
-    `i2` is in percent; `tau2` and `q` are on the pooling scale (log for risk ratios, logit for
-    proportions). Heterogeneity is None for a single study; the prediction interval needs k >= 3.
-    """
-
-    estimate: float
-    ci_low: float
-    ci_high: float
-    k: int
-    n_patients: int
-    i2: float | None
-    tau2: float | None
-    q: float | None
-    pi_low: float | None
-    pi_high: float | None
-
-
 # ---------------------------------------------------------------------------------------------
 # Conversions
 
 
-def _two_sided(level: float) -> float:
+def two_sided(level: float) -> float:
     if not 0 < level < 1:
         raise ValueError(f"confidence level must be between 0 and 1, not {level}")
     return 1 - (1 - level) / 2
@@ -123,7 +90,7 @@ def critical_value(n: int, level: float = CONFIDENCE) -> float:
     """
     if n < 2:
         raise ValueError(f"need at least 2 patients for a confidence interval of a mean, not {n}")
-    quantile = _two_sided(level)
+    quantile = two_sided(level)
     if n < SMALL_SAMPLE_N:
         return float(stats.t.ppf(quantile, n - 1))
     return float(stats.norm.ppf(quantile))
@@ -261,7 +228,7 @@ def _mean_difference(row: Mapping[str, Any], n: int, assume_corr: float | None, 
         if not _usable(se):
             continue
         estimate = msc[0] - control[0]
-        z = stats.norm.ppf(_two_sided(CONFIDENCE))  # RevMan's CI for a mean difference is normal
+        z = stats.norm.ppf(two_sided(CONFIDENCE))  # RevMan's CI for a mean difference is normal
         return Effect(
             estimate, se, estimate - z * se, estimate + z * se, n + control_n, MEAN_DIFFERENCE, lower_is_better
         )
@@ -299,7 +266,7 @@ def _responders(row: Mapping[str, Any], prefix: str, n: int | None) -> float | N
     return count
 
 
-def _logit_and_variance(events: np.ndarray, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def logit_and_variance(events: np.ndarray, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Logit of each proportion and its variance 1/x + 1/(n - x) (metafor escalc measure "PLO").
 
     Studies with 0 or n events get ZERO_CELL_CORRECTION added to events and non-events.
@@ -310,10 +277,10 @@ def _logit_and_variance(events: np.ndarray, totals: np.ndarray) -> tuple[np.ndar
     return np.log(events / non_events), 1 / events + 1 / non_events
 
 
-def _proportion(events: float, total: int, lower_is_better: bool) -> Effect:
+def proportion_effect(events: float, total: int, lower_is_better: bool) -> Effect:
     """A single proportion with its Wilson score CI (good coverage for small n and near 0 or 1)."""
     ci_low, ci_high = proportion_confint(events, total, alpha=1 - CONFIDENCE, method="wilson")
-    _, variance = _logit_and_variance(np.array([events]), np.array([float(total)]))
+    _, variance = logit_and_variance(np.array([events]), np.array([float(total)]))
     return Effect(
         events / total, math.sqrt(variance[0]), float(ci_low), float(ci_high), total, PROPORTION, lower_is_better
     )
@@ -341,7 +308,7 @@ def _two_proportions(
     estimate, se = float(estimate[0]), math.sqrt(float(variance[0]))
     if not _usable(se):
         return None
-    z = stats.norm.ppf(_two_sided(CONFIDENCE))
+    z = stats.norm.ppf(two_sided(CONFIDENCE))
     low, high = estimate - z * se, estimate + z * se
     if measure == RISK_RATIO:
         estimate, low, high = math.exp(estimate), math.exp(low), math.exp(high)
@@ -383,7 +350,7 @@ def effect_from_row(
         control_events = _responders(row, "control_", control_n)
         if vs_control and control_events is not None and control_n is not None:
             return _two_proportions(events, n, control_events, control_n, responder_measure, lower_is_better)
-        return _proportion(events, n, lower_is_better)
+        return proportion_effect(events, n, lower_is_better)
     if str(row.get("stat") or "").strip() == "median":
         return None  # medians and IQRs cannot be turned into means without inventing a distribution
     if vs_control:
@@ -391,157 +358,3 @@ def effect_from_row(
         if effect is not None:
             return effect
     return _mean_change(row, n, assume_corr, lower_is_better)
-
-
-# ---------------------------------------------------------------------------------------------
-# Pooling
-
-
-def _reml_tau2(y: np.ndarray, variances: np.ndarray) -> float:
-    """Between-study variance by restricted maximum likelihood (Viechtbauer 2005, Stat Med 24:3).
-
-    Maximises the restricted log-likelihood of the normal-normal model over tau² >= 0:
-    -1/2 [sum log(v_i + tau²) + log(sum w_i) + sum w_i (y_i - mu(tau²))²], w_i = 1 / (v_i + tau²).
-    The upper bound (ten times the spread of the estimates plus their largest variance) is far beyond
-    any maximum; a bounded scalar search cannot step below zero, so no truncation is needed.
-    """
-
-    def minus_restricted_log_likelihood(tau2: float) -> float:
-        weights = 1 / (variances + tau2)
-        mean = np.sum(weights * y) / np.sum(weights)
-        return 0.5 * (np.sum(np.log(variances + tau2)) + math.log(np.sum(weights)) + np.sum(weights * (y - mean) ** 2))
-
-    upper = 10 * (float(np.var(y)) + float(np.max(variances))) + 1.0
-    found = optimize.minimize_scalar(
-        minus_restricted_log_likelihood, bounds=(0.0, upper), method="bounded", options={"xatol": 1e-10}
-    )
-    # The bounded search never evaluates the end points; compare with tau² = 0 explicitly.
-    if minus_restricted_log_likelihood(0.0) <= found.fun:
-        return 0.0
-    return float(found.x)
-
-
-def _random_effects(y: np.ndarray, variances: np.ndarray, method: str = "DL") -> dict[str, float | None]:
-    """Random-effects pooling on the scale of `y`, tau² by DerSimonian-Laird (1986) or REML.
-
-    DL: statsmodels' `combine_effects(method_re="dl")` does the moment estimate but leaves tau²
-    negative when Q < k - 1; truncated at 0 (as DerSimonian-Laird define it) the random-effects model
-    is the fixed-effect one, so its estimate is used then. REML: `_reml_tau2`, then the usual
-    inverse-variance weights 1 / (v_i + tau²). Q and I² = max(0, (Q - df) / Q) (Higgins & Thompson
-    2002) do not depend on the estimator. CI: estimate ± z x SE. Prediction interval (Higgins,
-    Thompson & Spiegelhalter 2009; Riley, Higgins & Deeks 2011, BMJ 342:d549):
-    estimate ± t(k-2) x sqrt(tau² + SE²), for k >= 3.
-    """
-    k = len(y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # With Q <= k - 1 statsmodels divides by a zero (or negative) total variance in results that
-        # are discarded below; the warnings would only alarm.
-        result = combine_effects(y, variances, method_re="dl")
-    if method == "REML":
-        tau2 = _reml_tau2(y, variances)
-        weights = 1 / (variances + tau2)
-        estimate, se = float(np.sum(weights * y) / np.sum(weights)), float(math.sqrt(1 / np.sum(weights)))
-    elif result.tau2 > 0:
-        tau2, estimate, se = float(result.tau2), float(result.mean_effect_re), float(result.sd_eff_w_re)
-    else:
-        tau2, estimate, se = 0.0, float(result.mean_effect_fe), float(result.sd_eff_w_fe)
-    q = float(result.q)
-    df = k - 1
-    i2 = 100 * max(0.0, (q - df) / q) if q > 0 else 0.0
-    z = stats.norm.ppf(_two_sided(CONFIDENCE))
-    pi_low = pi_high = None
-    if k >= 3:
-        half_width = stats.t.ppf(_two_sided(CONFIDENCE), k - 2) * math.sqrt(tau2 + se**2)
-        pi_low, pi_high = estimate - half_width, estimate + half_width
-    return {
-        "estimate": estimate,
-        "ci_low": estimate - z * se,
-        "ci_high": estimate + z * se,
-        "i2": i2,
-        "tau2": tau2,
-        "q": q,
-        "pi_low": pi_low,
-        "pi_high": pi_high,
-    }
-
-
-def _back_transformed(
-    numbers: dict[str, float | None], inverse: Callable[[float], float], k: int, n_patients: int
-) -> Pooled:
-    """Pooled numbers back on the natural scale; heterogeneity stays on the pooling scale."""
-    on_scale = {key: (None if value is None else float(inverse(value))) for key, value in numbers.items()}
-    return Pooled(
-        estimate=on_scale["estimate"],
-        ci_low=on_scale["ci_low"],
-        ci_high=on_scale["ci_high"],
-        k=k,
-        n_patients=n_patients,
-        i2=numbers["i2"],
-        tau2=numbers["tau2"],
-        q=numbers["q"],
-        pi_low=on_scale["pi_low"],
-        pi_high=on_scale["pi_high"],
-    )
-
-
-def _single(effect: Effect) -> Pooled:
-    return Pooled(effect.estimate, effect.ci_low, effect.ci_high, 1, effect.n, None, None, None, None, None)
-
-
-def pool(effects: Iterable[Effect | None], method: str = "DL") -> Pooled | None:
-    """Random-effects pooling of effects of one kind; None entries are skipped.
-
-    `method` names the tau² estimator: "DL" (DerSimonian-Laird) or "REML".
-
-    Returns None for no effects and, for one effect, that study itself (k=1, no heterogeneity or
-    prediction interval). Risk ratios are pooled on the log scale and proportions on the logit scale
-    (through `pool_proportions`), then back-transformed. Raises ValueError on mixed kinds.
-    """
-    if method not in POOLING_METHODS:
-        raise ValueError(f"method must be one of {POOLING_METHODS}, not {method!r}")
-    effects = [effect for effect in effects if effect is not None]
-    if not effects:
-        return None
-    kinds = {effect.kind for effect in effects}
-    if len(kinds) > 1:
-        raise ValueError(f"cannot pool different kinds of effect together: {sorted(kinds)}")
-    kind = kinds.pop()
-    if kind == PROPORTION:
-        return pool_proportions(
-            [effect.estimate * effect.n for effect in effects], [effect.n for effect in effects], method
-        )
-    if len(effects) == 1:
-        return _single(effects[0])
-    estimates = np.array([effect.estimate for effect in effects], dtype=float)
-    variances = np.array([effect.se for effect in effects], dtype=float) ** 2
-    n_patients = sum(effect.n for effect in effects)
-    if kind == RISK_RATIO:
-        numbers = _random_effects(np.log(estimates), variances, method)
-        return _back_transformed(numbers, np.exp, len(effects), n_patients)
-    numbers = _random_effects(estimates, variances, method)
-    return _back_transformed(numbers, lambda value: value, len(effects), n_patients)
-
-
-def pool_proportions(events: Sequence[float], totals: Sequence[int], method: str = "DL") -> Pooled | None:
-    """Random-effects pooled proportion on logits (tau² by `method`), back-transformed to a share.
-
-    Each study's logit has variance 1/x + 1/(n - x), with 0.5 added to events and non-events of a
-    study with 0 or n events (metafor escalc "PLO", to="only0"). Returns None without studies, and
-    for one study its own proportion with a Wilson CI. `tau2` and `q` are on the logit scale.
-    """
-    if method not in POOLING_METHODS:
-        raise ValueError(f"method must be one of {POOLING_METHODS}, not {method!r}")
-    events_array = np.asarray(events, dtype=float)
-    totals_array = np.asarray(totals, dtype=float)
-    if events_array.shape != totals_array.shape:
-        raise ValueError("events and totals must have the same length")
-    if np.any(totals_array < 1) or np.any(events_array < 0) or np.any(events_array > totals_array):
-        raise ValueError("each study needs 1 or more patients and between 0 and that many events")
-    k = len(events_array)
-    if k == 0:
-        return None
-    if k == 1:
-        return _single(_proportion(float(events_array[0]), round(totals_array[0]), lower_is_better=False))
-    logits, variances = _logit_and_variance(events_array, totals_array)
-    numbers = _random_effects(logits, variances, method)
-    return _back_transformed(numbers, lambda value: 1 / (1 + math.exp(-value)), k, round(totals_array.sum()))

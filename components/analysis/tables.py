@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components.links import doi_url, pubmed_url, registry_url, safe_https
-from components.loader import Evidence
+from components.evidence.links import doi_url, pubmed_url, registry_url, safe_https
+from components.evidence.loader import Evidence
 
 
 def study_label(row: pd.Series) -> str:

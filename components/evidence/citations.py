@@ -20,7 +20,7 @@ import pandas as pd
 import rispy
 from bibtexparser.model import Entry, Field
 
-from components.links import doi_url, pubmed_url, safe_https
+from components.evidence.links import doi_url, pubmed_url, safe_https
 
 VIEW_NOTE = "MSC Rheumatology Evidence Explorer view: {view_url}"
 ET_AL = re.compile(r"^(et\.? al\.?|and others|others)$", re.IGNORECASE)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
-from components.loader import Evidence
+from components.evidence.loader import Evidence
 
 
 @dataclass(frozen=True)

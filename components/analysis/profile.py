@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components.aggregate import BENEFIT, NO_BENEFIT, evidence_map, headline_numbers
-from components.loader import Evidence
+from components.analysis.aggregate import BENEFIT, NO_BENEFIT, evidence_map, headline_numbers
+from components.evidence.loader import Evidence
 
 
 def _names(evidence: Evidence, vocabulary: str, ids: list[str]) -> str:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from components import stats
-from components.loader import Evidence
-from components.tables import evidence_badge, study_label
+from components.analysis import stats
+from components.analysis.tables import evidence_badge, study_label
+from components.evidence.loader import Evidence
 
 ANALYSES = {
     stats.MEAN_DIFFERENCE: "Difference versus control",

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from components.aggregate import BENEFIT, patients_per_cell, study_benefit_states
-from components.filters import expand_conditions
-from components.loader import Evidence
+from components.analysis.aggregate import BENEFIT, patients_per_cell, study_benefit_states
+from components.analysis.filters import expand_conditions
+from components.evidence.loader import Evidence
 
 RANDOMISED = 1
 CONTROLLED = 2

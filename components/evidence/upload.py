@@ -14,8 +14,8 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
-from components.files import Problem
-from components.loader import dataset_files
+from components.evidence.files import Problem
+from components.evidence.loader import dataset_files
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ZIP_ENTRIES = 50

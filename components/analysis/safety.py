@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components.aggregate import BENEFIT, patients_once, study_benefit_states
-from components.compare import wilson_interval
-from components.loader import Evidence
+from components.analysis.aggregate import BENEFIT, patients_once, study_benefit_states
+from components.analysis.compare import wilson_interval
+from components.evidence.loader import Evidence
 
 BY = {"condition": "conditions", "cell_source": "cell_sources", "route": "routes"}
 RATE_KINDS = ("serious", "related_serious", "non_serious", "deaths")
