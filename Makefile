@@ -25,12 +25,12 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 ## run: set up and start the app on the shipped data at http://$(HOST):$(PORT)
 run: $(VENV)/.run-installed
-	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+	$(BIN)/python -m components.views.launch --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 ## dev: like run, but reloads when a file changes
 dev: $(VENV)/.run-installed
-	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+	$(BIN)/python -m components.views.launch --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false --server.fileWatcherType auto --server.runOnSave true
 
 ## test: set up, lint, then run the whole test suite (browser tests need Debian's chromium)

@@ -10,7 +10,9 @@ from components.views import ui
 
 st.set_page_config(
     page_title="MSC Rheumatology Evidence Explorer",
-    page_icon=":material/biotech:",
+    # An emoji favicon is drawn in the browser; a ":material/…:" one is fetched from Google's font
+    # servers, and the app fetches nothing from the internet.
+    page_icon="🔬",
     layout="wide",
 )
 

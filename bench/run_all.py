@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("browser", "script", "scale", "memory", "load")
+SECTIONS = ("browser", "script", "scale", "upload", "memory", "load")
 
 
 @dataclass
@@ -143,6 +143,22 @@ def scale_section(quick: bool) -> tuple[list[Row], str]:
     return rows, detail
 
 
+def upload_section() -> tuple[list[Row], str]:
+    from bench import upload
+
+    results = upload.measure_uploads()
+    rows = []
+    for r in results:
+        if "error" in r:
+            rows.append(Row(f"upload {r['shape']}: FAILED", None, ""))
+            continue
+        rows += [
+            Row(f"upload {r['shape']} ({r['upload_mb']:.0f} MB): check time", r["seconds"], "s", goal=upload.GOAL_S),
+            Row(f"upload {r['shape']}: extra server memory", r["extra_mb"], "MB", goal=upload.GOAL_MB),
+        ]
+    return rows, upload.format_results(results)
+
+
 def memory_section(quick: bool) -> tuple[list[Row], str]:
     from bench import memory
 
@@ -222,6 +238,7 @@ def main() -> None:
         "browser": lambda: browser_section(args.quick, args.runs),
         "script": lambda: script_section(args.quick),
         "scale": lambda: scale_section(args.quick),
+        "upload": upload_section,
         "memory": lambda: memory_section(args.quick),
         "load": lambda: load_section(args.quick),
     }

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from components.analysis import claims
-from components.analysis.filters import apply_filter, headline
+from components.analysis.filters import apply_filter
 from components.analysis.tables import study_table
 from components.evidence.links import safe_https
 from components.views import ui
@@ -20,7 +20,7 @@ checked = claims.check_claims(evidence, studies)
 
 # 3. Headline
 st.title("Claim check")
-st.caption(headline(evidence, studies, selection))
+ui.selection_line(evidence, studies, selection)
 st.markdown(
     "Statements that popular summaries make about MSC therapy, each set against the studies in this selection. "
     "The verdict comes from fixed rules: randomised evidence (against a control without MSC) outranks everything else."
@@ -43,7 +43,7 @@ table = pd.DataFrame(
         "Claim made in": checked["source_url"].map(safe_https),
     }
 )
-event = st.dataframe(
+event = ui.table(
     table,
     hide_index=True,
     column_config={"Claim made in": st.column_config.LinkColumn("Claim made in", display_text="source")},
@@ -61,15 +61,19 @@ if rows:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**Studies for** ({len(row['for_ids'])})")
-        st.dataframe(
-            study_table(evidence, studies.loc[list(row["for_ids"])]), hide_index=True, column_config=ui.link_columns()
+        ui.table(
+            study_table(evidence, studies.loc[list(row["for_ids"])]),
+            hide_index=True,
+            column_config=ui.link_columns(),
+            key="claim_check_table_1",
         )
     with right:
         st.markdown(f"**Measured, not found** ({len(row['against_ids'])})")
-        st.dataframe(
+        ui.table(
             study_table(evidence, studies.loc[list(row["against_ids"])]),
             hide_index=True,
             column_config=ui.link_columns(),
+            key="claim_check_table_2",
         )
 else:
     st.caption("Select a claim to see the studies for and against it.")

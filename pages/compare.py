@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components.analysis import compare
-from components.analysis.filters import apply_filter, headline
+from components.analysis.filters import apply_filter
 from components.evidence import url_state
 from components.views import compare_figures, ui
 
@@ -56,7 +56,7 @@ ui.remember({"compare_by": by, "groups": chosen}, defaults)
 
 # 2. Filtered data
 groups = compare.group_studies(evidence, studies_all, by, chosen)
-st.caption(headline(evidence, studies_all, selection))
+ui.selection_line(evidence, studies_all, selection)
 if len(chosen) < 2:
     st.info("Choose at least two to compare.")
     st.stop()

@@ -37,7 +37,7 @@ for sentence in profile.condition_story(evidence, condition, studies, trials):
 
 st.subheader("Key studies")
 st.caption("Strongest design first, then the largest.")
-st.dataframe(
+ui.table(
     study_table(evidence, profile.key_studies(studies)),
     hide_index=True,
     column_config=ui.link_columns(),
@@ -80,7 +80,7 @@ with right:
     if trials.empty:
         st.caption("No registered trials recorded for this condition.")
     else:
-        st.dataframe(
+        ui.table(
             trials.assign(
                 status=trials["status"].map(trial_data.STATUS_LABELS),
                 phase=trials["phase"].map(trial_data.PHASE_LABELS),

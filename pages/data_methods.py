@@ -60,7 +60,7 @@ counts = pd.DataFrame(
         "What a row is": [dictionary["tables"][t]["description"] for t in TABLES],
     }
 )
-st.dataframe(counts, hide_index=True, width="stretch")
+ui.table(counts, hide_index=True, width="stretch", key="data_methods_table_1")
 by_condition = (
     evidence.studies.assign(
         Condition=evidence.studies["condition"].map(lambda c: evidence.label("conditions", c)),
@@ -70,13 +70,14 @@ by_condition = (
     .reset_index()
 )
 st.markdown("**Studies per condition and design**")
-st.dataframe(by_condition, hide_index=True, width="stretch")
+ui.table(by_condition, hide_index=True, width="stretch", key="data_methods_table_2")
 
 st.markdown("**Second reading: what differed and what the data now holds**")
-st.dataframe(
+ui.table(
     evidence.curation_log.groupby(["table", "resolution"]).size().reset_index(name="values"),
     hide_index=True,
     width="stretch",
+    key="data_methods_table_3",
 )
 st.caption(
     "took_second: the first reading had no value; kept_first: the second reading could not confirm it; "
@@ -116,13 +117,15 @@ for name in TABLES:
             }
             for col, c in spec["columns"].items()
         ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        ui.table(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"dictionary_{name}")
 
 # 5. Vocabularies
 st.subheader("Vocabularies")
 for name, spec in dictionary["vocabularies"].items():
     with st.expander(f"{name} — {spec['description']}"):
-        st.dataframe(evidence.vocab[name].reset_index(drop=True), hide_index=True, width="stretch")
+        ui.table(
+            evidence.vocab[name].reset_index(drop=True), hide_index=True, width="stretch", key=f"vocabulary_{name}"
+        )
 
 # 6. Changelog
 st.subheader("Changelog")

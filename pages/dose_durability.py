@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.analysis.filters import apply_filter, headline
+from components.analysis.filters import apply_filter
 from components.analysis.response import response_points, response_ready_counts
 from components.views import outcome_figures, ui
 
@@ -14,7 +14,7 @@ available = evidence.outcomes[evidence.outcomes["study_id"].isin(studies.index)]
 counts = available.groupby("measure").study_id.nunique().sort_values(ascending=False)
 measures = list(counts.index)
 st.title("Dose and durability")
-st.caption(headline(evidence, studies, selection))
+ui.selection_line(evidence, studies, selection)
 if not measures:
     st.info("No outcomes recorded for the studies in this selection.")
     st.stop()

@@ -30,8 +30,9 @@ st.caption(
 if studies.empty:
     st.info("No studies match these filters. Remove a filter in the sidebar to see more.")
 else:
-    event = st.dataframe(
+    event = ui.table(
         table,
+        download=False,  # the page offers its own downloads of exactly this table
         hide_index=True,
         column_config=ui.link_columns(),
         on_select="rerun",

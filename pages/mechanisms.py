@@ -4,7 +4,7 @@ and one target compared across conditions."""
 import streamlit as st
 
 from components.analysis import mechanisms
-from components.analysis.filters import apply_filter, headline
+from components.analysis.filters import apply_filter
 from components.analysis.tables import study_table
 from components.evidence import url_state
 from components.views import mechanism_figures, ui
@@ -23,7 +23,7 @@ first, second = mechanisms.sankey_table(links)
 
 # 3. Headline
 st.title("Mechanisms: immune changes and clinical benefit")
-st.caption(headline(evidence, studies, selection))
+ui.selection_line(evidence, studies, selection)
 st.markdown(
     "Which immune or tissue targets moved in the same studies that reported a clinical benefit. A link counts studies "
     "that reported **both**; it shows what was seen together in the same patients, not that one caused the other."
@@ -64,13 +64,17 @@ else:
         target, direction, benefit = picked[0]
     else:
         left, right = st.columns(2)
-        pick = left.selectbox(
-            "Target change", list(pair_labels), format_func=pair_labels.get, key="mechanisms.link_target"
+        pick = ui.choose(
+            "Target change", list(pair_labels), format_func=pair_labels.get, key="mechanisms.link_target", where=left
         )
         target, direction = pick.split("|")
         benefits_here = sorted(set(links[(links["target"] == target) & (links["direction"] == direction)]["benefit"]))
-        benefit = right.selectbox(
-            "Benefit", benefits_here, format_func=lambda b: evidence.label("benefits", b), key="mechanisms.link_benefit"
+        benefit = ui.choose(
+            "Benefit",
+            benefits_here,
+            format_func=lambda b: evidence.label("benefits", b),
+            key="mechanisms.link_benefit",
+            where=right,
         )
     st.caption(
         f"{ui.md(pair_labels.get(f'{target}|{direction}', target))} with {ui.md(evidence.label('benefits', benefit).lower())}"
@@ -82,7 +86,7 @@ else:
             ]
         )
     )
-    st.dataframe(
+    ui.table(
         study_table(evidence, studies.loc[ids]),
         hide_index=True,
         column_config=ui.link_columns(),

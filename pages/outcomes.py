@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from components.analysis import stats
-from components.analysis.filters import apply_filter, expand_conditions, headline
+from components.analysis.filters import apply_filter, expand_conditions
 from components.analysis.outcomes import (
     ANALYSES,
     LATEST,
@@ -26,7 +26,7 @@ counts = available.groupby("measure").study_id.nunique().sort_values(ascending=F
 measures = [m for m in counts.index if m in evidence.vocab["measures"].index]
 usable = effect_ready_counts(available)
 st.title("Outcomes: how big were the effects?")
-st.caption(headline(evidence, studies, selection))
+ui.selection_line(evidence, studies, selection)
 if not measures:
     st.info("No outcomes recorded for the studies in this selection.")
     st.stop()
@@ -157,14 +157,14 @@ for analysis in analyses:
 # 4. What could not be plotted, and the published meta-analyses
 if not skipped.empty:
     with st.expander(f"{len(skipped)} reported results could not be turned into an effect size"):
-        st.dataframe(skipped.drop(columns=["study_id"]), hide_index=True, width="stretch")
+        ui.table(skipped.drop(columns=["study_id"]), hide_index=True, width="stretch", key="outcomes_table_1")
 conditions = expand_conditions(evidence, selection.conditions) if selection.conditions else None
 meta = published_estimates(evidence, measure, conditions)
 st.subheader("Published meta-analyses of this outcome")
 if meta.empty:
     st.caption("None recorded for this outcome.")
 else:
-    st.dataframe(
+    ui.table(
         pd.DataFrame(
             {
                 "Meta-analysis": meta["authors"] + " " + meta["year"].astype("string"),

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components.analysis.aggregate import benefit_matrix_table, cell_studies, evidence_map, headline_numbers
-from components.analysis.filters import apply_filter, headline
+from components.analysis.filters import apply_filter
 from components.analysis.tables import study_table
 from components.evidence import url_state
 from components.views import ui
@@ -25,7 +25,7 @@ st.markdown(
     "Sjögren's syndrome and other rheumatic diseases. This explorer gathers the published clinical studies, "
     "study by study and with their sources, so you can see what was found, in how many patients and by which designs."
 )
-st.caption(headline(evidence, studies, selection))
+ui.selection_line(evidence, studies, selection)
 cols = st.columns(4)
 cols[0].metric("Studies", numbers.studies)
 cols[1].metric(
@@ -85,11 +85,11 @@ if chosen:
         f"**{ui.md(evidence.label('conditions', condition))} · {ui.md(evidence.label('benefits', benefit))}**: "
         f"{len(ids)} studies"
     )
-    st.dataframe(
+    ui.table(
         study_table(evidence, studies.loc[ids]),
         hide_index=True,
         column_config=ui.link_columns(),
         key="map_studies",
     )
 with st.expander("The evidence map as a table"):
-    st.dataframe(benefit_matrix_table(evidence, cells), hide_index=True, width="stretch")
+    ui.table(benefit_matrix_table(evidence, cells), hide_index=True, width="stretch", key="overview_table_1")

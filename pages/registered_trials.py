@@ -82,8 +82,9 @@ table = pd.DataFrame(
         "Source read": trials["source_url"].map(safe_https),
     }
 ).reset_index(drop=True)
-st.dataframe(
+ui.table(
     table,
+    download=False,  # the page offers its own downloads of exactly this table
     hide_index=True,
     column_config={
         "Registry page": st.column_config.LinkColumn("Registry page", display_text=r"https://[^/]+/(?:study/)?(.+)"),

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from components.analysis import compare, safety
-from components.analysis.filters import apply_filter, headline
+from components.analysis.filters import apply_filter
 from components.analysis.tables import study_label
 from components.evidence import url_state
 from components.views import compare_figures, ui
@@ -31,7 +31,7 @@ serious = safety.serious_events(evidence, studies)
 side_by_side = safety.benefit_and_harm(evidence, studies)
 
 # 3. Headline
-st.caption(headline(evidence, studies, selection))
+ui.selection_line(evidence, studies, selection)
 reporting = int(rates["studies_reporting"].sum()) if len(rates) else 0
 st.markdown(
     f"**{reporting} of {len(studies)} studies** reported on adverse events. Rates below use only those studies, with "
@@ -64,7 +64,7 @@ st.subheader("Every death and serious adverse event")
 if serious.empty:
     st.caption("None recorded in this selection.")
 else:
-    st.dataframe(
+    ui.table(
         pd.DataFrame(
             {
                 "Study": [study_label(evidence.studies.loc[s]) for s in serious["study_id"]],

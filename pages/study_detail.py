@@ -19,7 +19,7 @@ wanted = st.query_params.get("study", "")
 if wanted and wanted not in studies.index:
     st.warning("The link names a study that is not in this dataset; choose one below.")
     wanted = ""
-study_id = st.selectbox(
+study_id = ui.choose(
     "Study",
     ids,
     index=ids.index(wanted) if wanted else 0,
@@ -45,7 +45,7 @@ links = [
     ("Registry", registry_url(study["registry_id"])),
     ("Where the facts were read", safe_https(study["source_url"])),
 ]
-st.markdown(" · ".join(f"[{name}]({url})" for name, url in links if url))
+ui.source_links(links)
 reading = {
     "yes": "read twice independently; the readings agreed",
     "corrected": "read twice; the second reading corrected it",
@@ -91,14 +91,14 @@ with right:
 # 3. Outcomes, mechanisms, adverse events
 
 
-def _show(frame: pd.DataFrame, columns: dict[str, str], empty: str) -> None:
+def _show(frame: pd.DataFrame, columns: dict[str, str], empty: str, key: str) -> None:
     if frame.empty:
         st.caption(empty)
         return
     shown = frame[list(columns)].rename(columns=columns)
     # Blank, not "None", where the source gives no value.
     shown = shown.map(lambda v: "" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v)))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    ui.table(shown, hide_index=True, width="stretch", key=key)
 
 
 outcomes = evidence.outcomes[evidence.outcomes["study_id"] == study_id].copy()
@@ -126,6 +126,7 @@ _show(
     },
     "No clinical outcome with its time point could be read on the pages available for this study; its "
     "immune findings or adverse events are below. It counts as 'not measured' for every benefit.",
+    "study_outcomes",
 )
 mechanisms = evidence.mechanisms[evidence.mechanisms["study_id"] == study_id].copy()
 mechanisms["target"] = mechanisms["target"].map(lambda t: lab("targets", t))
@@ -141,6 +142,7 @@ _show(
         "notes": "Notes",
     },
     "No immune or tissue targets recorded for this study.",
+    "study_mechanisms",
 )
 events = evidence.adverse_events[evidence.adverse_events["study_id"] == study_id].copy()
 # For a "none reported" statement, serious/related say what kind of event the study ruled out.
@@ -159,6 +161,7 @@ _show(
         "notes": "Notes",
     },
     "No adverse events recorded for this study.",
+    "study_adverse_events",
 )
 
 log = evidence.curation_log
@@ -176,4 +179,5 @@ _show(
         "note": "Note",
     },
     "No differences between the two readings were recorded for this study.",
+    "study_curation",
 )

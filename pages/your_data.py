@@ -1,11 +1,12 @@
 """Use your own data: upload tables in the same schema, validated by the same loader, explored in
 every page for this session only. Nothing is written to disk or to the shipped data."""
 
-import pandas as pd
+import hashlib
+
 import streamlit as st
 
-from components.evidence.loader import DATA_DIR, DICTIONARY_FILE, EvidenceError, build_evidence
-from components.evidence.upload import MAX_UPLOAD_BYTES, collect_upload, template_zip, with_shipped
+from components.evidence.loader import DATA_DIR, DICTIONARY_FILE
+from components.evidence.upload import MAX_UPLOAD_BYTES, check_upload, template_zip
 from components.views import ui
 
 evidence = ui.evidence()
@@ -34,36 +35,27 @@ uploads = st.file_uploader(
     key="upload_files",
 )
 if uploads:
-    with st.status("Checking your files…", expanded=True) as status:
-        st.write(f"Reading {len(uploads)} file(s)")
-        files, upload_problems = collect_upload(((u.name, u.getvalue()) for u in uploads), dictionary)
-        st.write("Validating against the data dictionary and vocabularies")
-        try:
-            user_evidence = build_evidence(with_shipped(files, shipped_files), dictionary)
-            problems = upload_problems
-        except EvidenceError as err:
-            user_evidence, problems = None, [*upload_problems, *err.problems]
-        status.update(
-            label="Your data passed every check" if user_evidence is not None else "Your data has problems",
-            state="complete" if user_evidence is not None else "error",
-        )
-    if problems:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {"File": p.file, "Row": p.row, "Column": p.column, "Value": p.value, "Problem": p.message}
-                    for p in problems
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-            key="upload_problems",
-        )
-    if user_evidence is not None:
-        st.success(
+    # Validate once per distinct upload, not on every rerun of the page.
+    digest = hashlib.sha256()
+    for u in uploads:
+        digest.update(u.name.encode() + b"\0" + u.getvalue())
+    cached = st.session_state.get("_upload_check")
+    if cached is None or cached[0] != digest.hexdigest():
+        with st.spinner("Checking your files…"):
+            check = check_upload(((u.name, u.getvalue()) for u in uploads), dictionary, shipped_files)
+        st.session_state["_upload_check"] = (digest.hexdigest(), check)
+    check = st.session_state["_upload_check"][1]
+    state, sentence = check.verdict
+    {"error": st.error, "warning": st.warning, "complete": st.success}[state](sentence)
+    if check.problems:
+        ui.problems_table(check.problems, key="upload_problems")
+    if check.evidence is not None:
+        user_evidence = check.evidence
+        st.markdown(
             f"{len(user_evidence.studies)} studies, {len(user_evidence.outcomes)} outcomes, "
-            f"{len(user_evidence.registered_trials)} registered trials. Uploaded: {', '.join(sorted(files)) or 'nothing new'}."
+            f"{len(user_evidence.registered_trials)} registered trials. "
+            f"Your files: {ui.md(', '.join(check.files))}; everything else is the shipped data."
         )
         if st.button("Explore this data in every page", key="use_upload", type="primary"):
-            st.session_state[ui.USER_EVIDENCE] = (", ".join(sorted(files)) or "upload", user_evidence)
+            st.session_state[ui.USER_EVIDENCE] = (", ".join(check.files), user_evidence)
             st.switch_page(ui.PAGES["overview"])

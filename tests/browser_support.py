@@ -44,13 +44,16 @@ def free_port() -> int:
 
 
 def server_command(app: Path, port: int) -> list[str]:
-    """`streamlit run` on loopback only, headless, without usage statistics or a file watcher."""
+    """The app's launcher (or `streamlit run` for another script) on loopback only, headless, without
+    usage statistics or a file watcher."""
+    launcher = (
+        ["-m", "components.views.launch"]
+        if app.resolve() == (ROOT / "app.py")
+        else ["-m", "streamlit", "run", str(app)]
+    )
     return [
         sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
+        *launcher,
         "--server.address",
         "127.0.0.1",
         "--server.port",

@@ -25,9 +25,6 @@ def server():
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    # Streamlit 1.67 answers the very first deep link into a cold server (/explore) with a
-    # spurious "Page not found" dialog, because it learns the pages from the first script run.
-    # Open the entry page once so the journeys below test the app, not that start-up quirk.
     page.goto(server)
     wait_ready(page)
     yield page
@@ -159,3 +156,42 @@ def test_clicking_a_mechanism_mark_lists_its_studies(page, server):
         timeout=30_000,
     )
     assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+
+
+NOT_FOUND_WATCH = """(() => {
+    window.__notFound = false;
+    new MutationObserver(() => {
+        if (document.body && /Page not found/.test(document.body.innerText)) window.__notFound = true;
+    }).observe(document, {subtree: true, childList: true, characterData: true});
+})();"""
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("explore", "Explore studies"),
+        ("your-data", "Use your own data"),
+        ("methods", "Data & methods"),
+        ("compare", "Compare side by side"),
+    ],
+)
+def test_a_deep_link_into_a_freshly_started_server_opens_its_page(browser, path, heading):
+    """The first visit after a start once ran in Streamlit's legacy pages/ mode: "Page not found"
+    and the folder's file names as navigation (components/views/launch.py fixes it)."""
+    process, url = start_server(ROOT / "app.py")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.add_init_script(NOT_FOUND_WATCH)
+        page.goto(f"{url}/{path}")
+        wait_ready(page)
+        page.wait_for_timeout(1000)
+        assert page.evaluate("window.__notFound") is False
+        text = page.inner_text("body")
+        assert "explore studies" not in text and "data methods" not in text, "file names shown as navigation"
+        assert page.get_by_role("heading", name=heading).count() >= 1
+        assert "Evidence" in text and "About" in text, "the app's own navigation is missing"
+    finally:
+        context.close()
+        process.terminate()
+        process.wait(timeout=10)

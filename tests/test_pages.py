@@ -138,7 +138,9 @@ def test_study_detail_from_url(on_fixture):
     at = run_page("pages/study_detail.py", study="ln-gamma-2017")
     assert "Cord cells versus placebo in lupus nephritis" in at.title[0].value
     text = all_text(at)
-    assert "https://pubmed.ncbi.nlm.nih.gov/1000002/" in text
+    # Source links are link elements built from checked URLs, never markdown spliced with a URL.
+    links = {e.proto.label: e.proto.url for e in at.get("link_button")}
+    assert links["PubMed"] == "https://pubmed.ncbi.nlm.nih.gov/1000002/"
     assert "Outcomes" in text and "Adverse events" in text
 
 
@@ -160,7 +162,7 @@ def test_invalid_data_shows_the_error_page(monkeypatch, dataset_copy):
         assert "could not be loaded" in at.title[0].value
         problems = at.dataframe[0].value
         row = problems.iloc[0]
-        assert (row["File"], row["Row"], row["Column"], row["Value"]) == ("studies.csv", 1, "year", "20x0")
+        assert (row["File"], row["Row"], row["Column"], row["Value"]) == ("studies.csv", "1", "year", "20x0")
     finally:
         ui.load_shipped.clear()
 

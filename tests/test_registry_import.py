@@ -423,7 +423,9 @@ def test_invalid_result_writes_nothing_and_names_the_problem(dataset_copy, capsy
     assert main([str(BAD_ID), "--data-dir", str(dataset_copy)]) == 1
     err = capsys.readouterr().err
     assert "nothing was written" in err
-    assert "registered_trials.csv, row 3, column 'registry_id', value 'NCT123'" in err
+    # Located in the file the user imported (its first study), not in the merged table they never saw.
+    assert "bad_nct_id.json, study #1 (NCT123), column 'registry_id', value 'NCT123'" in err
+    assert "registered_trials.csv, row" not in err
     assert _snapshot(dataset_copy) == before
 
 

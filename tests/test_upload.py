@@ -97,7 +97,8 @@ def test_uploaded_data_is_explored_for_the_session_and_shipped_data_is_untouched
     at.switch_page("pages/your_data.py").run()
     at.file_uploader(key="upload_files").set_value(("lab.zip", zipped(mini_files()), "application/zip")).run()
     assert not at.exception
-    assert "6 studies" in at.success[0].value
+    assert at.success[0].value == "Your data passed every check"
+    assert "6 studies" in at.markdown[-1].value
     at.button(key="use_upload").click().run()
     assert not at.exception
     assert at.metric[0].value == "6" != shipped_count

@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -44,7 +45,7 @@ STUDY_FIELDS = {
 }
 OUTCOME_NOTES = f"{IMG} {SCRIPT}"
 CONDITION_LABEL = f"Lupus {IMG} {MD_LINK}"
-CONDITION_DESCRIPTION = f"Lupus. {SCRIPT} {MD_IMAGE}"
+CONDITION_DESCRIPTION = f"Lupus. {SCRIPT} {MD_IMAGE} see https://attacker.invalid/autolink"
 CLAIM_TEXT = f"MSC lower disease activity in SLE {SCRIPT} {IMG}"
 
 # What the data must not have turned into, whatever the page.
@@ -157,7 +158,9 @@ def assert_nothing_ran(page) -> None:
 
 
 def shown_text(page) -> str:
-    return page.inner_text("body")
+    """The page's text as a reader sees it (without the invisible zero-width spaces that stop
+    addresses from turning into links)."""
+    return page.inner_text("body").replace("\u200b", "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,6 +215,65 @@ def test_claim_check_shows_the_chosen_claim_as_text(page, server):
     page.wait_for_selector(READY, timeout=30_000)
     assert_nothing_ran(page)
     assert CLAIM_TEXT in shown_text(page)
+
+
+URL_PAYLOADS = (
+    "![x](https://attacker.invalid/q.png)",
+    "[Session expired - log in again](https://attacker.invalid/login)",
+)
+PAGES = (
+    "",
+    "explore",
+    "profile",
+    "compare",
+    "outcomes",
+    "mechanisms",
+    "dose",
+    "safety",
+    "claims",
+    "trials",
+    "study",
+    "methods",
+)
+
+
+def test_no_page_fetches_or_links_to_another_host_from_injected_text(browser, server):
+    """Markdown in the link (?q=) and URLs in the data's labels: no request and no link may go to
+    the attacker's host, and no request leaves the app's own host at all."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(server)
+    page.wait_for_selector(READY, timeout=30_000)
+    own = server.split("//", 1)[1]
+    try:
+        for path in PAGES:
+            for payload in URL_PAYLOADS:
+                page.goto(f"{server}/{path}?q={quote(payload)}")
+                page.wait_for_selector(READY, timeout=30_000)
+                page.wait_for_load_state("networkidle", timeout=10_000)
+                hrefs = page.evaluate(
+                    "() => [...document.querySelectorAll('a[href], img[src]')].map(e => e.href || e.src)"
+                )
+                assert not [h for h in hrefs if urlsplit(h).hostname == "attacker.invalid"], (path, payload)
+                assert payload in shown_text(page) or path in ("profile", "study", "methods", "trials"), (
+                    path,
+                    "not shown",
+                )
+    finally:
+        context.close()
+    outside = sorted({u for u in requested if not u.startswith(("data:", "blob:")) and urlsplit(u).netloc != own})
+    assert outside == [], outside
+
+
+def test_the_grid_offers_no_download_of_its_own(page, server):
+    # Its CSV export wrote formulas raw; the app's own download beneath each table neutralises them.
+    open_page(page, f"{server}/explore", "Explore studies")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.hover()
+    page.wait_for_timeout(500)
+    assert page.locator('[data-testid="stElementToolbar"] button[aria-label*="ownload"]').count() == 0
 
 
 def test_the_probe_sees_a_payload_that_runs(page, server):

@@ -5,6 +5,8 @@ and the benefit states (did a study find a benefit it measured?).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from components.evidence.model import Evidence
@@ -72,15 +74,44 @@ def benefit_states(studies: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFram
     return grouped[["study_id", "benefit", "state", "study_pos"]]
 
 
+def cohort_roots(parents: Mapping[str, str]) -> dict[str, str | None]:
+    """The first report of each study's cohort: follow `parent_study_id` links to the study that has
+    none. None for a study whose links run into a loop (the rules report it).
+
+    One pass, each study visited once: following every chain from every study was quadratic, and
+    16,000 studies each the follow-up of the previous one took a minute to validate.
+    """
+    roots: dict[str, str | None] = {}
+    for start in parents:
+        path: list[str] = []
+        on_path: set[str] = set()
+        current = start
+        while True:
+            if current in roots:
+                root = roots[current]
+                break
+            if current in on_path:
+                root = None
+                break
+            following = parents.get(current, "")
+            if not following:
+                root = current
+                break
+            path.append(current)
+            on_path.add(current)
+            current = following
+        for member in path:
+            roots[member] = root
+        roots.setdefault(start, root)
+    return roots
+
+
 def cohort_ids(studies: pd.DataFrame) -> pd.Series:
-    parents = dict(zip(studies["study_id"], studies["parent_study_id"], strict=False))
-
-    def root(sid: str) -> str:
-        while parents.get(sid):
-            sid = parents[sid]
-        return sid
-
-    return studies["study_id"].map(root)
+    # .tolist() converts in C; iterating an Arrow-backed column is a Python call per value.
+    parents = dict(zip(studies["study_id"].tolist(), studies["parent_study_id"].tolist(), strict=True))
+    roots = cohort_roots(parents)
+    ids = studies["study_id"].tolist()
+    return pd.Series([roots.get(sid) or sid for sid in ids], index=studies.index, dtype=studies["study_id"].dtype)
 
 
 def assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict) -> Evidence:

@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from components.evidence.validation import PATTERNS
+
+# The same rule the loader applies to every URL in the data.
+SAFE_URL = PATTERNS["url"]
+
 _NCT = re.compile(r"^NCT\d{8}$")
 _ISRCTN = re.compile(r"^ISRCTN\d{8}$")
 
@@ -15,7 +20,7 @@ def pubmed_url(pmid: str) -> str:
 
 def doi_url(doi: str) -> str:
     # quote() keeps '/' and escapes anything that could break out of the link.
-    return f"https://doi.org/{quote(doi, safe='/:;()._-')}" if doi.startswith("10.") else ""
+    return f"https://doi.org/{quote(doi, safe='/:;._-')}" if doi.startswith("10.") else ""
 
 
 def registry_url(registry_id: str) -> str:
@@ -29,4 +34,4 @@ def registry_url(registry_id: str) -> str:
 
 def safe_https(url: str) -> str:
     """The URL if it is a plain https address, else '' (so javascript: and data: never link)."""
-    return url if re.match(r"^https://[A-Za-z0-9.\-]+(:\d+)?(/[^\s\"'<>`]*)?$", url or "") else ""
+    return url if SAFE_URL.match(url or "") else ""

@@ -11,6 +11,8 @@ computed once per load by derived.py, so pages never recompute them on a rerun.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,7 +20,16 @@ import numpy as np
 import pandas as pd
 
 from components.evidence.derived import assemble
-from components.evidence.files import Problem, decode_text, read_csv_arrow, read_csv_text, read_yaml_text
+from components.evidence.files import (
+    Problem,
+    capped,
+    decode_text,
+    other_separator,
+    read_csv_arrow,
+    read_csv_text,
+    read_yaml_text,
+    too_many_rows,
+)
 from components.evidence.model import Evidence, EvidenceError
 from components.evidence.rules import domain_problems
 from components.evidence.validation import convert_table
@@ -132,6 +143,38 @@ def _vocabulary_frame(name: str, spec: dict, raw: bytes | None) -> tuple[pd.Data
     return frame, pd.Series(numbers, dtype="int64"), problems
 
 
+def _header_problems(text: str, columns: list[str], file: str) -> list[Problem]:
+    """Columns missing from the header or not in the dictionary (an empty list when the header is
+    right, or when it cannot be read as CSV: the strict reader then names that problem)."""
+    if not text.strip():
+        return []
+    try:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline="")))]
+    except (csv.Error, StopIteration):
+        return []
+    if (separator := other_separator(header, len(columns))) is not None:
+        shown = header[0][:80]
+        message = (
+            f"the header is one column: the file seems to be separated by {separator}; save it as comma-separated CSV"
+        )
+        return [Problem(file, 0, "", shown, message)]
+    seen: set[str] = set()
+    problems = []
+    for col in header:
+        if col == "":
+            problems.append(Problem(file, 0, "", "", "header has an empty column name"))
+        elif col in seen:
+            problems.append(Problem(file, 0, col, col, "column name appears twice in the header"))
+        seen.add(col)
+    problems += [Problem(file, 0, col, "", "column is missing from the header") for col in columns if col not in header]
+    problems += [
+        Problem(file, 0, col, col, "column is not in the data dictionary")
+        for col in header
+        if col and col not in columns
+    ]
+    return capped(problems)
+
+
 def _table_frame(spec: dict, raw: bytes | None) -> tuple[pd.DataFrame, pd.Series, list[Problem]]:
     file = spec["file"]
     columns = list(spec["columns"])
@@ -141,13 +184,23 @@ def _table_frame(spec: dict, raw: bytes | None) -> tuple[pd.DataFrame, pd.Series
     text, problems = decode_text(raw, file)
     if problems:
         return empty, pd.Series(dtype="int64"), problems
-    fast = read_csv_arrow(text or "", TEXT_DTYPE)
+    # Whole-file problems first, before any frame is built: a file of a million rows with the wrong
+    # header costs one problem and no memory, not a million.
+    if (problem := too_many_rows(text or "", file)) is not None:
+        return empty, pd.Series(dtype="int64"), [problem]
+    header_problems = _header_problems(text or "", columns, file)
+    if header_problems:
+        return empty, pd.Series(dtype="int64"), header_problems
+    # The fast path reads the bytes themselves (their UTF-8 was checked above): holding the decoded
+    # text as well would double what a large upload costs.
+    del text
+    fast = read_csv_arrow(raw, TEXT_DTYPE)
     if fast is not None:
         header, frame = fast
         numbers = pd.Series(range(1, len(frame) + 1), dtype="int64")
-        frame = frame.apply(lambda col: col.str.strip()) if len(frame) else frame
         return frame.reset_index(drop=True), numbers, []
-    header, rows, problems = read_csv_text(text or "", file)
+    text = raw.decode("utf-8-sig")
+    header, rows, problems = read_csv_text(text, file)
     if not header:
         return empty, pd.Series(dtype="int64"), problems
     if any(p.row == 0 and "twice" in p.message for p in problems):
@@ -254,7 +307,7 @@ def build_evidence(files: Mapping[str, bytes], dictionary: dict) -> Evidence:
             ref_table, ref_col = col_spec["references"].split(".")
             if ref_table in unreadable:
                 continue
-            valid = set(tables[ref_table][ref_col])
+            valid = set(tables[ref_table][ref_col].tolist())
             problems += _reference_problems(
                 tables[name], col, valid, numbers_of[name], spec["file"], f"{ref_col} in {ref_table}"
             )
@@ -263,5 +316,33 @@ def build_evidence(files: Mapping[str, bytes], dictionary: dict) -> Evidence:
     problems += domain_problems(tables, numbers_of, vocab_frames, dictionary)
 
     if problems:
-        raise EvidenceError(problems)
+        raise EvidenceError(capped(_follow_on_collapsed(problems, dictionary)))
     return assemble(tables, vocab_frames, dictionary, version)
+
+
+def _follow_on_collapsed(problems: list[Problem], dictionary: dict) -> list[Problem]:
+    """When a vocabulary file itself has problems, the rows that use its ids are very likely only
+    their consequence: one line per column says so, instead of one line per row."""
+    broken = {
+        name: spec["file"]
+        for name, spec in dictionary["vocabularies"].items()
+        if any(p.file == spec["file"] for p in problems)
+    }
+    if not broken:
+        return problems
+    messages = {f"is not an id in the {name} vocabulary": name for name in broken}
+    kept, follow_on = [], {}
+    for problem in problems:
+        name = messages.get(problem.message)
+        if name is None:
+            kept.append(problem)
+        else:
+            follow_on.setdefault((problem.file, problem.column, name), []).append(problem)
+    for (file, column, name), rows in follow_on.items():
+        first = rows[0]
+        message = (
+            f"{len(rows)} row(s) use ids that are not in the {name} vocabulary (first: row {first.row}); "
+            f"fix the problems in {broken[name]} above first"
+        )
+        kept.append(Problem(file, None, column, first.value, message))
+    return kept

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.evidence.files import decode_text, read_csv_text, read_yaml_text
+from components.evidence.files import Problem, decode_text, read_csv_text, read_yaml_text
 from components.evidence.loader import DATA_DIR, EvidenceError, build_evidence, read_data_dir, read_dictionary
 from components.evidence.registry_records import (  # noqa: F401 (re-exported for the command line and tests)
     STUDY_URL,
@@ -205,10 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     table_path = args.data_dir / spec["file"]
 
     try:
-        document = json.loads(args.source.read_text(encoding="utf-8"))
+        document = json.loads(args.source.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
         studies = studies_in(document)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as err:
         print(f"Cannot read {args.source}: {err}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(f"Cannot read {args.source}: it is nested too deeply to be a registry export", file=sys.stderr)
         return 2
 
     files = read_data_dir(args.data_dir, dictionary)
@@ -222,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--condition {args.condition!r} is not a condition id in {args.data_dir}", file=sys.stderr)
         return 2
 
-    new_rows, skipped = [], []
+    new_rows, skipped, number_of = [], [], {}
     for number, study in enumerate(studies, start=1):
         row, reason = map_study(study, condition=args.condition, known_conditions=vocabulary)
         if row is None:
@@ -230,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             skipped.append((trial, reason))
         else:
             new_rows.append(row)
+            number_of.setdefault(row["registry_id"], number)
     rows, report = merge(existing, new_rows)
     report.skipped = skipped + report.skipped
     print("\n".join(report.lines()))
@@ -239,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         build_evidence(files, dictionary)
     except EvidenceError as err:
-        _print_problems(err, "The result does not validate, so nothing was written")
+        located = [_in_source(p, rows, number_of, args.source.name, spec["file"]) for p in err.problems]
+        _print_problems(EvidenceError(located), "The result does not validate, so nothing was written")
         return 1
 
     if args.dry_run:
@@ -250,6 +255,25 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("Nothing to change.")
     return 0
+
+
+def _refuse_constant(name: str) -> object:
+    """JSON has no NaN or Infinity; Python's reader accepts them unless told not to."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _in_source(
+    problem: Problem, rows: list[dict[str, str]], number_of: dict[str, int], source: str, table: str
+) -> Problem:
+    """A problem with a row that came from the import, located in the source file (study #k, its
+    registry id) rather than in the merged table, which the user has not seen."""
+    if problem.file != table or not problem.row or problem.row > len(rows):
+        return problem
+    trial = rows[problem.row - 1].get("registry_id", "")
+    if trial not in number_of:
+        return problem
+    where = f"{source}, study #{number_of[trial]} ({trial})"
+    return Problem(where, None, problem.column, problem.value, problem.message)
 
 
 def _vocabulary_ids(files: Mapping[str, bytes], dictionary: dict, name: str) -> set[str]:

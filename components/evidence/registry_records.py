@@ -5,6 +5,7 @@ from explicit words in the registered interventions, never guessed. Pure: no fil
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping
@@ -92,8 +93,13 @@ def field_at(obj: object, *path: str) -> object:
 
 
 def clean(value: object) -> str:
-    """Registry text as one line (the CSV holds one line per field)."""
-    return " ".join(str(value).split()) if isinstance(value, str | int | float) else ""
+    """Registry text as one line (the CSV holds one line per field). Anything but text or a finite
+    number — a list, true/false, NaN — is no value at all, never the word "nan"."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return " ".join(str(value).split())
 
 
 def _plain(text: str) -> str:

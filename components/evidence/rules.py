@@ -5,7 +5,15 @@ counts that fit inside their denominators.
 
 from __future__ import annotations
 
-from components.evidence.files import Problem
+from components.evidence.derived import cohort_roots
+from components.evidence.files import MAX_PROBLEMS_PER_KIND, Problem
+
+
+def _the_rest(count: int, file: str, column: str, message: str) -> list[Problem]:
+    """One line counting the problems beyond the first MAX_PROBLEMS_PER_KIND of a kind."""
+    if count <= MAX_PROBLEMS_PER_KIND:
+        return []
+    return [Problem(file, None, column, "", f"... and {count - MAX_PROBLEMS_PER_KIND:,} more rows: {message}")]
 
 
 def domain_problems(tables, numbers_of, vocab_frames, dictionary) -> list[Problem]:
@@ -28,22 +36,21 @@ def domain_problems(tables, numbers_of, vocab_frames, dictionary) -> list[Proble
         )
 
     # Parent chains must end (no cycles).
-    parents = dict(zip(studies["study_id"], studies["parent_study_id"], strict=False))
-    for i, sid in enumerate(studies["study_id"]):
-        seen, cur = {sid}, parents.get(sid, "")
-        while cur:
-            if cur in seen:
-                problems.append(
-                    Problem(s_file, int(s_num.iat[i]), "parent_study_id", parents[sid], "parent links form a loop")
-                )
-                break
-            seen.add(cur)
-            cur = parents.get(cur, "")
+    # .tolist() converts in C; iterating an Arrow-backed column is a Python call per value.
+    parents = dict(zip(studies["study_id"].tolist(), studies["parent_study_id"].tolist(), strict=True))
+    roots = cohort_roots(parents)
+    looping = [i for i, sid in enumerate(studies["study_id"].tolist()) if roots.get(sid, "") is None]
+    for i in looping[:MAX_PROBLEMS_PER_KIND]:
+        sid = studies["study_id"].iat[i]
+        problems.append(Problem(s_file, int(s_num.iat[i]), "parent_study_id", parents[sid], "parent links form a loop"))
+    problems += _the_rest(len(looping), s_file, "parent_study_id", "parent links form a loop")
 
     for col in ("pmid", "doi"):
         values = studies[col].str.lower()
         dup = (values != "") & values.duplicated(keep="first")
-        for i in dup.to_numpy().nonzero()[0]:
+        rows = dup.to_numpy().nonzero()[0]
+        problems += _the_rest(len(rows), s_file, col, "another study has the same")
+        for i in rows[:MAX_PROBLEMS_PER_KIND]:
             problems.append(
                 Problem(
                     s_file,

@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from components.evidence.files import Problem
-from components.evidence.loader import dataset_files
+from components.evidence.loader import Evidence, EvidenceError, build_evidence, dataset_files
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ZIP_ENTRIES = 50
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+# What a zip may expand to in all. Validation needs a few times the text's size in memory, so this
+# bounds what one upload can make the server hold.
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
+# Methods zipfile reads with the standard library alone; anything else is refused, not attempted.
+ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 UPLOAD = "upload"
 
 
@@ -32,32 +39,89 @@ def _known_names(dictionary: dict) -> dict[str, str]:
     return names
 
 
-def _from_zip(raw: bytes, known: dict[str, str]) -> tuple[dict[str, bytes], list[Problem]]:
+def _zip_target(filename: str, known: dict[str, str]) -> str | None:
+    """The dataset path a zip entry stands for, or None.
+
+    Accepted: a dataset file at the top of the zip or inside one folder (the folder a zip tool makes
+    when it zips a directory), vocabularies also inside a 'vocabularies' folder there. Anything deeper,
+    absolute, with '..', a drive letter or a backslash is not a file of the dataset.
+    """
+    if "\\" in filename or ":" in filename:
+        return None
+    name = PurePosixPath(filename)
+    parts = name.parts
+    if name.is_absolute() or ".." in parts or not parts:
+        return None
+    folders = parts[:-1]
+    if folders and folders[-1] == "vocabularies":
+        folders = folders[:-1]
+        relative = "vocabularies/" + parts[-1]
+    else:
+        relative = parts[-1]
+    if len(folders) > 1:
+        return None
+    return known.get(relative)
+
+
+def _read_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, budget: int) -> tuple[bytes | None, str]:
+    """The entry's bytes, or None and why not. Never more than `budget` bytes are expanded, whatever
+    the entry's header claims."""
+    if entry.flag_bits & 0x1:
+        return None, "is encrypted; upload it without a password"
+    if entry.compress_type not in ZIP_METHODS:
+        return None, f"is compressed with a method this app does not read (method {entry.compress_type}); use deflate"
+    if entry.file_size > budget:
+        return None, "expands to more than the upload allows"
+    chunks, size = [], 0
+    try:
+        with archive.open(entry) as handle:
+            while chunk := handle.read(READ_CHUNK):
+                size += len(chunk)
+                if size > min(budget, entry.file_size):
+                    return None, "holds more than its size in the zip says; the zip looks crafted or damaged"
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError, NotImplementedError):
+        return None, "cannot be expanded: the zip is damaged or incomplete"
+    return b"".join(chunks), ""
+
+
+def _from_zip(raw: bytes, known: dict[str, str], zip_name: str) -> tuple[dict[str, bytes], list[Problem]]:
     problems: list[Problem] = []
     files: dict[str, bytes] = {}
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile:
-        return {}, [Problem(UPLOAD, None, "", "", "the .zip file cannot be opened")]
-    entries = [e for e in archive.infolist() if not e.is_dir()]
+        entries = [e for e in archive.infolist() if not e.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return {}, [Problem(zip_name, None, "", "", "the .zip file cannot be opened: it is damaged or not a zip")]
     if len(entries) > MAX_ZIP_ENTRIES:
-        return {}, [
-            Problem(UPLOAD, None, "", "", f"the zip holds {len(entries)} files; at most {MAX_ZIP_ENTRIES} are read")
-        ]
+        message = f"the zip holds {len(entries):,} files; at most {MAX_ZIP_ENTRIES} are read"
+        return {}, [Problem(zip_name, None, "", "", message)]
     if sum(e.file_size for e in entries) > MAX_UNZIPPED_BYTES:
-        return {}, [Problem(UPLOAD, None, "", "", "the zip expands to more than 100 MB; it is not read")]
+        limit = MAX_UNZIPPED_BYTES // (1024 * 1024)
+        return {}, [Problem(zip_name, None, "", "", f"the zip expands to more than {limit} MB; it is not read")]
+    budget = MAX_UNZIPPED_BYTES
+    from_entry: dict[str, str] = {}
     for entry in entries:
         name = PurePosixPath(entry.filename)
         if name.name.startswith(".") or "__MACOSX" in name.parts:
             continue
-        # Accept the dataset's files at the top of the zip or inside one folder, never elsewhere.
-        relative = "/".join(name.parts[-2:]) if len(name.parts) >= 2 and name.parts[-2] == "vocabularies" else name.name
-        target = known.get(relative) or known.get(name.name)
-        if target is None or ".." in name.parts or name.is_absolute():
-            problems.append(Problem(entry.filename, None, "", "", "is not a file of this dataset's schema; ignored"))
+        target = _zip_target(entry.filename, known)
+        where = f"{zip_name}: {entry.filename}"
+        if target is None:
+            problems.append(Problem(where, None, "", "", "is not a file of this dataset's schema; ignored"))
             continue
-        with archive.open(entry) as handle:
-            files[target] = handle.read(MAX_UNZIPPED_BYTES + 1)
+        if target in from_entry:
+            message = f"is the same dataset file as {from_entry[target]}; neither is read"
+            problems.append(Problem(where, None, "", "", message))
+            files.pop(target, None)
+            continue
+        from_entry[target] = entry.filename
+        data, why = _read_entry(archive, entry, budget)
+        if data is None:
+            problems.append(Problem(where, None, "", "", why))
+            continue
+        budget -= len(data)
+        files[target] = data
     return files, problems
 
 
@@ -68,10 +132,10 @@ def collect_upload(uploads: Iterable[tuple[str, bytes]], dictionary: dict) -> tu
     problems: list[Problem] = []
     for name, raw in uploads:
         if len(raw) > MAX_UPLOAD_BYTES:
-            problems.append(Problem(name, None, "", "", "is larger than 20 MB"))
+            problems.append(Problem(name, None, "", "", f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"))
             continue
         if name.lower().endswith(".zip"):
-            unzipped, zip_problems = _from_zip(raw, known)
+            unzipped, zip_problems = _from_zip(raw, known, name)
             files.update(unzipped)
             problems += zip_problems
             continue
@@ -81,6 +145,49 @@ def collect_upload(uploads: Iterable[tuple[str, bytes]], dictionary: dict) -> tu
             continue
         files[target] = raw
     return files, problems
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    """What an upload came to: the evidence it makes (None when it makes none), the dataset files it
+    supplied, and every problem — with the upload itself and with its contents."""
+
+    evidence: Evidence | None
+    files: tuple[str, ...]
+    upload_problems: tuple[Problem, ...]
+    data_problems: tuple[Problem, ...]
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.upload_problems + self.data_problems
+
+    @property
+    def verdict(self) -> tuple[str, str]:
+        """(state, sentence) for the page: 'error', 'warning' or 'complete', worded from the problems
+        themselves, so it can never say 'passed' above a table of problems."""
+        if not self.files:
+            return "error", "Nothing in your upload could be used: see the problems below"
+        if self.evidence is None:
+            return "error", f"Your data has {len(self.problems)} problem(s): see below"
+        if self.upload_problems:
+            return (
+                "warning",
+                f"Your data passed every check, but {len(self.upload_problems)} file(s) were not used: see below",
+            )
+        return "complete", "Your data passed every check"
+
+
+def check_upload(uploads: Iterable[tuple[str, bytes]], dictionary: dict, shipped: Mapping[str, bytes]) -> UploadCheck:
+    """Read and validate an upload, completed with the shipped files it does not replace."""
+    files, upload_problems = collect_upload(uploads, dictionary)
+    if not files:
+        return UploadCheck(None, (), tuple(upload_problems), ())
+    try:
+        evidence = build_evidence(with_shipped(files, shipped), dictionary)
+        data_problems: list[Problem] = []
+    except EvidenceError as err:
+        evidence, data_problems = None, err.problems
+    return UploadCheck(evidence, tuple(sorted(files)), tuple(upload_problems), tuple(data_problems))
 
 
 def with_shipped(uploaded: Mapping[str, bytes], shipped: Mapping[str, bytes]) -> dict[str, bytes]:

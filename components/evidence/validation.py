@@ -31,7 +31,10 @@ PATTERNS = {
     "year": re.compile(r"^[0-9]{4}$", re.ASCII),
     "pmid": re.compile(r"^[1-9][0-9]{0,8}$", re.ASCII),
     "doi": re.compile(r"^10\.[0-9]{4,9}/[^\s\"<>]+$", re.ASCII),
-    "url": re.compile(r"^https://[A-Za-z0-9.\-]+(:[0-9]+)?(/[^\s\"'<>`]*)?$", re.ASCII),
+    # No spaces, quotes, angle brackets, backticks, parentheses or square brackets: a URL is never
+    # spliced into markdown, and these are what would let one break out of a link if it were.
+    # Real addresses that contain them are written percent-encoded (%28, %29, %5B, %5D).
+    "url": re.compile(r"^https://[A-Za-z0-9.\-]+(:[0-9]+)?(/[^\s\"'<>`()\[\]\\]*)?$", re.ASCII),
     "registry": re.compile(
         r"^(NCT[0-9]{8}"
         r"|ChiCTR[-A-Za-z]*[0-9]{6,}"
@@ -63,7 +66,7 @@ TYPE_HINTS = {
     "year": f"a year from {FIRST_YEAR} to this year",
     "pmid": "a PubMed id (digits only)",
     "doi": "a DOI starting with '10.'",
-    "url": "an https:// address",
+    "url": "an https:// address without spaces, quotes, brackets or parentheses (write ( ) [ ] as %28 %29 %5B %5D)",
     "registry": "a trial registry id (e.g. NCT01234567)",
 }
 
@@ -173,9 +176,9 @@ def convert_table(
     out = {}
     for col, spec in columns.items():
         if col in missing:
-            out[col] = pd.Series([""] * len(frame), index=frame.index, dtype="object")
-            if spec.get("type") in ("integer", "number", "year"):
-                out[col] = pd.Series(np.nan, index=frame.index, dtype="float64")
+            # A scalar broadcast, never a per-row list: a missing column costs no memory per row.
+            numeric = spec.get("type") in ("integer", "number", "year")
+            out[col] = pd.Series(np.nan if numeric else "", index=frame.index, dtype="float64" if numeric else "object")
             continue
         converted, col_problems = convert_column(
             frame[col],

@@ -1,0 +1,37 @@
+"""Start the app's Streamlit server as `streamlit run app.py` does, with two differences that matter
+to the first visitor after a start.
+
+1. Streamlit treats an app that has a `pages/` folder as a legacy multipage app until a script run
+   calls `st.navigation`. So the first session after a start ran in the legacy mode: its navigation
+   listed the folder's file names and a deep link such as /explore showed "Page not found". Telling
+   Streamlit before any session that this app declares its pages with `st.navigation` removes that.
+2. The evidence is loaded and validated before the server answers its health check, so the first
+   visitor does not wait for it (and a broken dataset is reported at start, in the log).
+
+    python -m components.views.launch [any `streamlit run` option, e.g. --server.port 8600]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.web import cli
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def main(argv: list[str] | None = None) -> None:
+    # A class attribute Streamlit reads when a session starts; st.navigation sets the same value.
+    PagesManager.uses_pages_directory = False
+    from components.views import ui  # after the flag: importing the UI helpers starts nothing
+
+    result = ui.load_shipped()
+    if result.evidence is None:
+        print(f"The evidence data has {len(result.problems)} problem(s); the app will list them.", file=sys.stderr)
+    cli.main(args=["run", str(APP), *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    main()

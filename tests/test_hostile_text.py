@@ -1,0 +1,148 @@
+"""Text that tries to become markup, and registry exports that are not what they claim: each was once
+reproduced against the app; each must now be refused with a sentence or shown as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components.evidence.loader import EvidenceError, load_evidence, read_data_dir, read_dictionary
+from components.evidence.registry_import import main as import_registry
+from components.views import ui
+from tests.conftest import MINI, ROOT, replace_in
+
+APP = str(ROOT / "app.py")
+ATTACKER = "attacker.invalid"
+URL_PAYLOADS = (
+    "![x](https://attacker.invalid/q.png)",
+    "[Session expired - log in again](https://attacker.invalid/login)",
+)
+
+
+def mini_files() -> dict[str, bytes]:
+    return read_data_dir(MINI, read_dictionary())
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry exports that are not what they claim
+
+
+def _export(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_deeply_nested_export_is_refused_with_a_sentence_not_a_traceback(tmp_path, dataset_copy, capsys):
+    path = _export(tmp_path, "[" * 200_000 + "]" * 200_000)
+    assert import_registry([str(path), "--data-dir", str(dataset_copy)]) == 2
+    err = capsys.readouterr().err
+    assert "nested too deeply" in err and "Traceback" not in err
+
+
+def test_nan_in_an_export_is_refused_not_stored_as_the_word_nan(tmp_path, dataset_copy, capsys):
+    before = (dataset_copy / "registered_trials.csv").read_bytes()
+    record = '{"protocolSection": {"identificationModule": {"nctId": "NCT09999999", "briefTitle": NaN}}}'
+    path = _export(tmp_path, '{"studies": [' + record + "]}")
+    assert import_registry([str(path), "--data-dir", str(dataset_copy)]) == 2
+    assert "NaN is not a JSON value" in capsys.readouterr().err
+    assert (dataset_copy / "registered_trials.csv").read_bytes() == before
+
+
+def test_registry_text_that_is_not_text_is_no_value():
+    from components.evidence.registry_records import clean
+
+    assert [clean(v) for v in (float("nan"), float("inf"), True, None, [1], " a  b ", 7)] == [
+        "",
+        "",
+        "",
+        "",
+        "",
+        "a b",
+        "7",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Text from the data or the URL never becomes a link, an image or HTML
+
+
+def leaks(markdown: str) -> list[str]:
+    """Markup in rendered markdown that would link or load something from the attacker's host."""
+    found = []
+    if re.search(r"(?<!\\)\]\s*\(\s*https?\\?:", markdown) and ATTACKER in markdown:
+        found.append("link")
+    if re.search(r"(?<!\\)!\s*(?<!\\)\[", markdown):
+        found.append("image")
+    if re.search(r"<\s*(img|a|script)\b", markdown, re.I):
+        found.append("html")
+    # Escaping the characters does not stop Streamlit's autolinks: only a break in "://" does.
+    if re.search(rf"https?://{re.escape(ATTACKER)}", markdown.replace("\\", "")):
+        found.append("autolink")
+    return found
+
+
+def rendered_markdown(at: AppTest) -> list[str]:
+    kinds = ("markdown", "caption", "title", "header", "subheader", "info", "warning", "success", "error")
+    return [str(e.value) for kind in kinds for e in getattr(at, kind)]
+
+
+def test_the_leak_check_sees_what_it_must():
+    assert leaks(URL_PAYLOADS[0]) and leaks(URL_PAYLOADS[1])
+    assert leaks(f"see https://{ATTACKER}/x")
+    assert not leaks(ui.md(URL_PAYLOADS[0])) and not leaks(ui.md(URL_PAYLOADS[1]))
+    assert not leaks(ui.md(f"see https://{ATTACKER}/x"))
+
+
+@pytest.mark.parametrize("payload", URL_PAYLOADS)
+@pytest.mark.parametrize("page", sorted(ui.PAGES.values()))
+def test_a_search_in_the_link_is_shown_as_typed_on_every_page(page, payload):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["q"] = payload
+    at.run()
+    if page != ui.PAGES["overview"]:
+        at.switch_page(page).run()
+    assert not at.exception
+    for markdown in rendered_markdown(at):
+        assert not leaks(markdown), markdown
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/y)![b](https://attacker.invalid/beacon.png)",
+        "https://example.org/a b",
+        "https://example.org/[x]",
+    ],
+)
+def test_a_source_url_that_could_break_out_of_a_link_is_refused(dataset_copy, url):
+    replace_in(dataset_copy / "studies.csv", "https://example.org/fixture", url)
+    with pytest.raises(EvidenceError) as err:
+        load_evidence(dataset_copy)
+    assert any(p.column == "source_url" and "%28" in p.message for p in err.value.problems)
+
+
+def test_the_grids_own_export_is_switched_off_for_the_formula_safe_download():
+    config = (ROOT / ".streamlit" / "config.toml").read_text()
+    assert re.search(r"^disableDataExport = true$", config, re.M)
+
+
+def test_pages_show_tables_only_through_the_helper_that_adds_the_safe_download():
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        assert "st.dataframe(" not in path.read_text(), f"{path.name} draws a table without its safe download"
+
+
+def test_a_table_download_neutralises_formulas(monkeypatch):
+    import pandas as pd
+
+    offered = {}
+    monkeypatch.setattr(ui.st, "dataframe", lambda *args, **kwargs: None)
+    monkeypatch.setattr(ui.st, "download_button", lambda label, **kwargs: offered.update(kwargs))
+    cells = ['=HYPERLINK("https://attacker.invalid","x")', "+SUM(1,2)", "@SUM(A1)", "-2+3+cmd|x"]
+    ui.table(pd.DataFrame({"Title": cells}), key="t")
+    text = offered["data"]().decode("utf-8-sig")
+    assert all(f"\"'{cell[:4]}" in text for cell in cells), text
