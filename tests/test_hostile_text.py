@@ -4,6 +4,7 @@ reproduced against the app; each must now be refused with a sentence or shown as
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -87,8 +88,11 @@ def leaks(markdown: str) -> list[str]:
 
 
 def rendered_markdown(at: AppTest) -> list[str]:
+    """Every piece of text Streamlit renders as markdown: elements, metric and expander labels."""
     kinds = ("markdown", "caption", "title", "header", "subheader", "info", "warning", "success", "error")
-    return [str(e.value) for kind in kinds for e in getattr(at, kind)]
+    texts = [str(e.value) for kind in kinds for e in getattr(at, kind)]
+    texts += [str(m.label) for m in at.metric] + [str(e.label) for e in at.expander]
+    return texts
 
 
 def test_the_leak_check_sees_what_it_must():
@@ -146,3 +150,63 @@ def test_a_table_download_neutralises_formulas(monkeypatch):
     ui.table(pd.DataFrame({"Title": cells}), key="t")
     text = offered["data"]().decode("utf-8-sig")
     assert all(f"\"'{cell[:4]}" in text for cell in cells), text
+
+
+def _poisoned_copy(target: Path) -> Path:
+    """The mini dataset with link, image and bare-address payloads in every free-text column and in
+    every vocabulary label."""
+    import csv
+    import shutil
+
+    shutil.copytree(MINI, target)
+    payload = " ".join((*URL_PAYLOADS, f"see https://{ATTACKER}/bare"))
+    dictionary = read_dictionary()
+    for spec in dictionary["tables"].values():
+        path = target / spec["file"]
+        text_columns = [c for c, col in spec["columns"].items() if col.get("type", "text") == "text"]
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            rows, fields = list(reader), reader.fieldnames
+        for row in rows:
+            for column in text_columns:
+                row[column] = (row[column] + " " + payload).strip()
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+    for spec in dictionary["vocabularies"].values():
+        path = target / spec["file"]
+        text = path.read_text(encoding="utf-8")
+        # Labels in the fixture's flow style: {id: x, label: Name, ...}
+        text = re.sub(r"label: ([^,}\n]+)", lambda m: "label: " + json.dumps(m.group(1) + " " + payload), text)
+        path.write_text(text, encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def poisoned(tmp_path_factory):
+    data = _poisoned_copy(tmp_path_factory.mktemp("poisoned") / "data")
+    evidence = load_evidence(data)
+    assert ATTACKER in evidence.studies["title"].iat[0] and ATTACKER in evidence.label("conditions", "sle")
+    return data
+
+
+@pytest.mark.parametrize("page", sorted(ui.PAGES.values()))
+def test_text_from_the_data_never_becomes_a_link_or_image_on_any_page(page, poisoned, monkeypatch):
+    monkeypatch.setenv("MSC_EVIDENCE_DIR", str(poisoned))
+    ui.load_shipped.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params["study"] = "sle-alpha-2010"
+        at.run()
+        if page != ui.PAGES["overview"]:
+            at.switch_page(page).run()
+        assert not at.exception, at.exception
+        shown = rendered_markdown(at)
+        if page in (ui.PAGES["study"], ui.PAGES["profile"], ui.PAGES["compare"]):
+            # These show data text as markdown; if the payload were missing the check would be vacuous.
+            assert any(ATTACKER in m.replace("\\", "") for m in shown), shown
+        for markdown in shown:
+            assert not leaks(markdown), markdown
+    finally:
+        ui.load_shipped.clear()
