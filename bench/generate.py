@@ -32,6 +32,8 @@ FOLLOW_UP_SHARE = 0.1  # studies that report on an earlier study's cohort (paren
 # Chance that an optional value is filled: the real outcomes table leaves most values empty.
 FILL = {"studies": 0.6, "outcomes": 0.15, "mechanisms": 0.5, "adverse_events": 0.5}
 COPIED = ("dataset.yaml", "claims.csv", "meta_analyses.csv", "curation_log.csv")
+# Tables that name shipped studies: a synthetic set has their header only.
+HEADER_ONLY = ("risk_of_bias", "meta_analysis_trials", "screening_log")
 TIMEPOINTS = ("1", "3", "6", "12", "24")
 DOSES = ("5e5", "1e6", "2e6", "1e8")
 EVENTS = ("fever", "headache", "infusion reaction", "infection", "rash", "nausea", "joint pain", "fatigue")
@@ -87,7 +89,7 @@ def _column(
         values = np.char.mod("%.1f", np.maximum(rng.uniform(low, high, n), max(low, 0.1))).astype(object)
     elif kind == "year":
         values = rng.integers(2000, 2025, n).astype(str).astype(object)
-    elif kind == "pmid":
+    elif kind in ("pmid", "article"):
         values = (10_000_000 + index).astype(str).astype(object)
     elif kind == "doi":
         values = np.char.add(f"10.5555/{tag}.", index.astype(str)).astype(object)
@@ -129,6 +131,10 @@ def _studies(rng, spec, n, vocab) -> pd.DataFrame:
         "dose_per_kg": np.where(rng.random(n) < 0.5, rng.choice(np.asarray(DOSES, dtype=object), n), ""),
         "source_url": np.char.add("https://example.org/s", np.arange(n).astype(str)).astype(object),
     }
+    follow_up = np.where(rng.random(n) < FILL["studies"], rng.choice(np.asarray(TIMEPOINTS, dtype=object), n), "")
+    fixed["follow_up"] = follow_up
+    fixed["follow_up_unit"] = np.where(follow_up != "", "months", "")
+    fixed["n_total"] = np.full(n, "", dtype=object)
     return _table(rng, spec, n, FILL["studies"], vocab, "s", fixed)
 
 
@@ -148,7 +154,8 @@ def _outcomes(rng, spec, study_ids, vocab) -> pd.DataFrame:
     fixed = {
         "study_id": rows,
         "measure": _distinct_choices(rng, len(study_ids), vocab["measures"], OUTCOMES_PER_STUDY).ravel(),
-        "timepoint_months": rng.choice(np.asarray(TIMEPOINTS, dtype=object), n),
+        "timepoint": rng.choice(np.asarray(TIMEPOINTS, dtype=object), n),
+        "timepoint_unit": np.full(n, "months", dtype=object),
         "arm": np.full(n, "", dtype=object),
         # Counts that must stay consistent with their denominators.
         "n": patients.astype(str).astype(object),
@@ -170,6 +177,18 @@ def _per_study(rng, spec, study_ids, vocab, per_study: int, table: str, distinct
     fixed = {"study_id": np.repeat(study_ids, per_study)}
     for column, options in distinct.items():
         fixed[column] = _distinct_choices(rng, len(study_ids), options, per_study).ravel()
+    if table == "mechanisms":
+        # Before-and-after in the treated patients, the commonest contrast; a time point with its unit.
+        fixed["contrast"] = np.full(n, "after_vs_before", dtype=object)
+        timepoint = np.where(rng.random(n) < FILL[table], rng.choice(np.asarray(TIMEPOINTS, dtype=object), n), "")
+        fixed["timepoint"], fixed["timepoint_unit"] = timepoint, np.where(timepoint != "", "months", "")
+    if table == "adverse_events":
+        # Events, not statements that none occurred: those follow rules of their own (ruled_out).
+        categories = [c for c in spec["columns"]["category"]["allowed"] if c != "none_reported"]
+        fixed["category"] = rng.choice(np.asarray(categories, dtype=object), n)
+        fixed["serious"] = rng.choice(np.asarray(["yes", "no", "unknown"], dtype=object), n)
+        fixed["related"] = rng.choice(np.asarray(["yes", "possibly", "no", "unknown"], dtype=object), n)
+        fixed["ruled_out"] = np.full(n, "", dtype=object)
     return _table(rng, spec, n, FILL[table], vocab, table[0], fixed)
 
 
@@ -196,6 +215,8 @@ def generate_dataset(target: Path, n_studies: int, seed: int = 0, source: Path =
     for name in COPIED:
         shutil.copy2(source / name, target / name)
     _copy_registered_trials(source, target, tables["registered_trials"])
+    for name in HEADER_ONLY:
+        (target / tables[name]["file"]).write_text(",".join(tables[name]["columns"]) + "\n", encoding="utf-8")
 
     studies = _studies(rng, tables["studies"], n_studies, vocab)
     ids = studies["study_id"].to_numpy()

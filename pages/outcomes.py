@@ -42,7 +42,7 @@ measure = ui.measure_picker(
     ),
     where=left,
 )
-times = [f"{t:g}" for t in sorted(set(available.loc[available["measure"] == measure, "timepoint_months"]))]
+times = [f"{t:g}" for t in sorted(set(available.loc[available["measure"] == measure, "timepoint_months"].dropna()))]
 view_defaults = {"timepoint": LATEST, "impute": "no", "tau2": "DL"}
 view = ui.page_params(
     "outcomes",

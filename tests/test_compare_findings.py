@@ -117,8 +117,24 @@ def test_target_moves(mini):
 def test_target_moves_count_studies_not_rows(dataset_copy):
     mechanisms_file = dataset_copy / "mechanisms.csv"
     # The same change at a second time point, and the same change in the follow-up report.
-    add_row(mechanisms_file, study_id=ALPHA, target="treg", direction="up", timepoint_months="6")
-    add_row(mechanisms_file, study_id=DELTA, target="treg", direction="up", timepoint_months="48")
+    add_row(
+        mechanisms_file,
+        study_id=ALPHA,
+        target="treg",
+        direction="up",
+        contrast="after_vs_before",
+        timepoint="6",
+        timepoint_unit="months",
+    )
+    add_row(
+        mechanisms_file,
+        study_id=DELTA,
+        target="treg",
+        direction="up",
+        contrast="after_vs_before",
+        timepoint="48",
+        timepoint_unit="months",
+    )
     ev = load_evidence(dataset_copy)
     moves = compare.target_moves(ev, compare.group_studies(ev, ev.studies, "condition", [SLE]))
     assert moves.set_index(["target", "direction"]).at[("treg", "up"), "studies"] == 2

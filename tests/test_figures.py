@@ -269,7 +269,8 @@ def test_forest_figure_of_proportions_has_no_line_of_no_effect(dataset_copy):
         outcomes,
         study_id="sle-alpha-2010",
         measure="renal_remission",
-        timepoint_months="12",
+        timepoint="12",
+        timepoint_unit="months",
         n="10",
         responders="6",
         direction="improved",
@@ -292,8 +293,12 @@ def test_forest_figure_of_proportions_has_no_line_of_no_effect(dataset_copy):
 @pytest.fixture(scope="module")
 def more_links(tmp_path_factory) -> Evidence:
     data = copy_mini(tmp_path_factory.mktemp("links") / "data")
-    add_row(data / "mechanisms.csv", study_id="sle-delta-2014", target="treg", direction="up")
-    add_row(data / "mechanisms.csv", study_id="ra-epsilon-2013", target="treg", direction="up")
+    add_row(
+        data / "mechanisms.csv", study_id="sle-delta-2014", target="treg", direction="up", contrast="after_vs_before"
+    )
+    add_row(
+        data / "mechanisms.csv", study_id="ra-epsilon-2013", target="treg", direction="up", contrast="after_vs_before"
+    )
     return load_evidence(data)
 
 

@@ -179,7 +179,27 @@ def test_follow_up_loop_is_reported(dataset_copy):
 def test_study_without_pmid_or_doi_is_reported(dataset_copy):
     replace_in(dataset_copy / "studies.csv", ",1000001,", ",,")
     problems = problems_of(dataset_copy)
-    assert any(p.row == 1 and p.column == "pmid" and "PMID or a DOI" in p.message for p in problems)
+    assert any(p.row == 1 and p.column == "pmid" and "PMID, a DOI, or its full citation" in p.message for p in problems)
+
+
+def test_study_identified_by_its_full_citation_alone_is_admitted(dataset_copy):
+    # Journal, volume and first page with the year identify a paper no readable page gives a PMID for.
+    replace_in(
+        dataset_copy / "studies.csv",
+        ",2010,Fixture J,,,Marrow cells in lupus,1000001,",
+        ",2010,Fixture J,69(8),1423-9,Marrow cells in lupus,,",
+    )
+    evidence = load_evidence(dataset_copy)
+    assert evidence.studies.at["sle-alpha-2010", "pmid"] == ""
+
+
+def test_a_citation_without_its_volume_does_not_identify_a_study(dataset_copy):
+    replace_in(
+        dataset_copy / "studies.csv",
+        ",2010,Fixture J,,,Marrow cells in lupus,1000001,",
+        ",2010,Fixture J,,1423-9,Marrow cells in lupus,,",
+    )
+    assert any(p.column == "pmid" for p in problems_of(dataset_copy))
 
 
 def test_same_pmid_twice_is_reported(dataset_copy):

@@ -47,9 +47,13 @@ def more_mechanisms(tmp_path_factory) -> Evidence:
     """Targets in studies without a clinical benefit, an unchanged target, and a laboratory benefit."""
     data = copy_mini(tmp_path_factory.mktemp("mechanisms") / "data")
     mech = data / "mechanisms.csv"
-    add_row(mech, study_id=ZETA, target="il6", direction="no_change")  # zeta found clinical benefits
-    add_row(mech, study_id=ETA, target="treg", direction="up")  # eta found no clinical benefit...
-    add_row(mech, study_id=DELTA, target="treg", direction="up")
+    add_row(
+        mech, study_id=ZETA, target="il6", direction="no_change", contrast="after_vs_before"
+    )  # zeta found clinical benefits
+    add_row(
+        mech, study_id=ETA, target="treg", direction="up", contrast="after_vs_before"
+    )  # eta found no clinical benefit...
+    add_row(mech, study_id=DELTA, target="treg", direction="up", contrast="after_vs_before")
     with (data / "vocabularies" / "benefits.yaml").open("a", encoding="utf-8") as handle:
         handle.write("- {id: fewer_autoantibodies, label: Fewer autoantibodies, kind: laboratory, description: Lab.}\n")
     with (data / "vocabularies" / "measures.yaml").open("a", encoding="utf-8") as handle:
@@ -57,7 +61,14 @@ def more_mechanisms(tmp_path_factory) -> Evidence:
             "- {id: anti_dsdna, label: Anti-dsDNA, benefit: fewer_autoantibodies, unit: IU/mL, "
             "lower_is_better: true, kind: continuous, description: Autoantibody.}\n"
         )
-    add_row(data / "outcomes.csv", study_id=ETA, measure="anti_dsdna", timepoint_months="3", direction="improved")
+    add_row(
+        data / "outcomes.csv",
+        study_id=ETA,
+        measure="anti_dsdna",
+        timepoint="3",
+        timepoint_unit="months",
+        direction="improved",
+    )
     return load_evidence(data)  # ...but a laboratory one
 
 

@@ -399,8 +399,7 @@ def test_safety_chart_matches_the_data_behind_it(on_copy):
         category="none_reported",
         arm="msc",
         patients_affected="0",
-        serious="unknown",
-        related="unknown",
+        ruled_out="any",
     )
     start()
     at = open_page("pages/safety.py")
@@ -452,7 +451,7 @@ def test_outcomes_pool_with_the_chosen_between_study_variance_estimator(on_copy)
         ("ssc-zeta-2016", "8", "7"),
         ("ra-epsilon-2013", "30", "12"),
     ]:
-        add_row(data / "outcomes.csv", study_id=study, measure="renal_remission", timepoint_months="6", n=n,
+        add_row(data / "outcomes.csv", study_id=study, measure="renal_remission", timepoint="6", timepoint_unit="months", n=n,
                 responders=responders, direction="improved")  # fmt: skip
     start()
     at = open_page("pages/outcomes.py", measure="renal_remission")
@@ -473,7 +472,7 @@ def test_outcomes_pool_with_the_chosen_between_study_variance_estimator(on_copy)
 def test_outcomes_point_to_the_months_that_have_effect_sizes(on_copy):
     data, start = on_copy
     # An earlier result with the spread an effect size needs; the latest result (month 12) has none.
-    add_row(data / "outcomes.csv", study_id="sle-alpha-2010", measure="sledai", timepoint_months="6", n="10",
+    add_row(data / "outcomes.csv", study_id="sle-alpha-2010", measure="sledai", timepoint="6", timepoint_unit="months", n="10",
             change="-5", change_sd="2", direction="improved")  # fmt: skip
     start()
     at = open_page("pages/outcomes.py", measure="sledai")

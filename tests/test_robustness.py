@@ -130,9 +130,9 @@ MALFORMED_CSV = [
     ("empty studies", STUDIES, b"", None, "", "file is empty"),
     ("empty optional table", "outcomes.csv", b"", None, "", "file is empty"),
     ("whitespace only", STUDIES, b" \r\n\r\n", None, "", "file is empty"),
-    ("ragged row", STUDIES, with_line(STUDIES, 2, _cut_row), 2, "", "has 27 fields but the header has 30"),
+    ("ragged row", STUDIES, with_line(STUDIES, 2, _cut_row), 2, "", "has 32 fields but the header has 35"),
     # pandas would shift every column of the row one place to the right instead.
-    ("extra field in first row", STUDIES, with_line(STUDIES, 1, lambda b: b + ",extra"), 1, "", "has 31 fields"),
+    ("extra field in first row", STUDIES, with_line(STUDIES, 1, lambda b: b + ",extra"), 1, "", "has 36 fields"),
     (
         "unbalanced quote",
         STUDIES,
@@ -188,7 +188,7 @@ MALFORMED_CSV = [
     (
         "text in integer column",
         STUDIES,
-        replaced(STUDIES, "single_arm,,,,,10,", "single_arm,,,,,ten,"),
+        replaced(STUDIES, "single_arm,,,,,,10,", "single_arm,,,,,,ten,"),
         1,
         "n_msc",
         "whole number",
@@ -196,16 +196,16 @@ MALFORMED_CSV = [
     (
         "unit in number column",
         "outcomes.csv",
-        replaced("outcomes.csv", "sle-alpha-2010,sledai,,12,", "sle-alpha-2010,sledai,,12 months,"),
+        replaced("outcomes.csv", "sle-alpha-2010,sledai,,12,months,", "sle-alpha-2010,sledai,,12 months,months,"),
         1,
-        "timepoint_months",
+        "timepoint",
         "not a number",
     ),
     # "NA" is not the missing marker (empty is): in a number column it is a mistake to report.
     (
         "NA in integer column",
         STUDIES,
-        replaced(STUDIES, "single_arm,,,,,10,", "single_arm,,,,,NA,"),
+        replaced(STUDIES, "single_arm,,,,,,10,", "single_arm,,,,,,NA,"),
         1,
         "n_msc",
         "whole number",
@@ -217,7 +217,7 @@ MALFORMED_CSV = [
     ("JPEG renamed to .csv", "claims.csv", b"\xff\xd8\xff\xe0JFIF", None, "", "is not UTF-8 text"),
     ("missing studies", STUDIES, None, None, "", "file is missing"),
     ("missing optional table", "claims.csv", None, None, "", "file is missing"),
-    ("truncated mid-row", STUDIES, _truncated_mid_row(), 2, "", "has 8 fields but the header has 30"),
+    ("truncated mid-row", STUDIES, _truncated_mid_row(), 2, "", "has 10 fields but the header has 35"),
     ("truncated inside quotes", STUDIES, _truncated_in_quotes(), 6, "", "unbalanced quote"),
     (
         "renamed column",
@@ -287,7 +287,7 @@ def test_dataset_with_no_rows_at_all_loads_empty():
 
 
 def test_integer_with_leading_zeros_parses_as_the_number():
-    evidence = build_with({STUDIES: replaced(STUDIES, "single_arm,,,,,10,", "single_arm,,,,,007,")})
+    evidence = build_with({STUDIES: replaced(STUDIES, "single_arm,,,,,,10,", "single_arm,,,,,,007,")})
     assert evidence.studies.at["sle-alpha-2010", "n_msc"] == 7
 
 
@@ -306,7 +306,7 @@ def test_missing_value_words_stay_text_in_text_columns(word):
         # and Persian ones. A Unicode \d would accept them and pandas could not convert them, so the
         # value would be silently emptied (or, for a PMID, linked to a PubMed page that does not exist).
         pytest.param("year", "Alpha A; Beta B,2010,", "Alpha A; Beta B,２０１０,", id="full-width year"),
-        pytest.param("n_msc", "single_arm,,,,,10,", "single_arm,,,,,١٠,", id="Arabic-Indic n_msc"),
+        pytest.param("n_msc", "single_arm,,,,,,10,", "single_arm,,,,,,١٠,", id="Arabic-Indic n_msc"),
         pytest.param("pmid", ",1000001,", ",1０００００1,", id="full-width digits in PMID"),
     ],
 )
@@ -317,11 +317,11 @@ def test_non_ascii_digits_are_reported_not_lost(column, old, new):
 @pytest.mark.parametrize(
     ("file", "old", "new", "row", "column"),
     [
-        pytest.param(STUDIES, "single_arm,,,,,10,", "single_arm,,,,,99999999999999999999,", 1, "n_msc", id="n_msc"),
+        pytest.param(STUDIES, "single_arm,,,,,,10,", "single_arm,,,,,,99999999999999999999,", 1, "n_msc", id="n_msc"),
         pytest.param(
             "outcomes.csv",
-            "sle-alpha-2010,sledai,,12,,mean,10,",
-            "sle-alpha-2010,sledai,,12,,mean,9223372036854775808,",
+            "sle-alpha-2010,sledai,,12,months,,mean,10,",
+            "sle-alpha-2010,sledai,,12,months,,mean,9223372036854775808,",
             1,
             "n",
             id="outcome n of 2**63",
@@ -333,7 +333,7 @@ def test_integer_too_big_for_int64_is_reported(file, old, new, row, column):
 
 
 def test_integer_just_above_the_maximum_is_reported():
-    raw = replaced(STUDIES, "single_arm,,,,,10,", "single_arm,,,,,100000000000000000,")
+    raw = replaced(STUDIES, "single_arm,,,,,,10,", "single_arm,,,,,,100000000000000000,")
     assert_located(problems_with(STUDIES, raw), STUDIES, 1, "n_msc", "is above the maximum 100000")
 
 
@@ -464,7 +464,7 @@ BROKEN_DATASETS = [
     ),
     pytest.param(
         STUDIES,
-        replaced(STUDIES, "single_arm,,,,,10,", "single_arm,,,,,99999999999999999999,"),
+        replaced(STUDIES, "single_arm,,,,,,10,", "single_arm,,,,,,99999999999999999999,"),
         id="integer too big for int64",
     ),
 ]

@@ -44,7 +44,8 @@ def rows_for_measure(evidence: Evidence, studies: pd.DataFrame, measure: str, ti
     With LATEST, each study (and arm) contributes its last reported time point.
     """
     out = evidence.outcomes
-    out = out[(out["measure"] == measure) & out["study_id"].isin(studies.index)]
+    # A result without a time point counts on the evidence map and in certainty, never in pooling.
+    out = out[(out["measure"] == measure) & out["study_id"].isin(studies.index) & out["timepoint_months"].notna()]
     if out.empty:
         return out
     if timepoint == LATEST:

@@ -17,7 +17,10 @@ def response_points(evidence: Evidence, studies: pd.DataFrame, measure: str) -> 
     """One row per outcome row of the measure that has a computable response, and the axis title."""
     spec = evidence.vocab["measures"].loc[measure]
     out = evidence.outcomes
-    out = out[(out["measure"] == measure) & out["study_id"].isin(studies.index)].copy()
+    # Results without a time point have no place on a dose or durability chart.
+    out = out[
+        (out["measure"] == measure) & out["study_id"].isin(studies.index) & out["timepoint_months"].notna()
+    ].copy()
     if spec["kind"] == "responder":
         share = 100 * out["responders"].astype("float64") / out["n"].astype("float64")
         out["response"] = share.fillna(out["responders_pct"])

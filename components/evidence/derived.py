@@ -74,6 +74,17 @@ def benefit_states(studies: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFram
     return grouped[["study_id", "benefit", "state", "study_pos"]]
 
 
+# What one unit of time is in months: time points are stored as the source gave them and converted
+# only to place results on a common axis (a week is 12/52 of a month, a day 12/365.25).
+MONTHS_PER_UNIT = {"days": 12 / 365.25, "weeks": 12 / 52, "months": 1.0, "years": 12.0}
+
+
+def in_months(value: pd.Series, unit: pd.Series) -> pd.Series:
+    """Time points in months (NaN where the source gave none)."""
+    factor = unit.map(MONTHS_PER_UNIT).astype("float64")
+    return (value.astype("float64") * factor).round(4)
+
+
 def cohort_roots(parents: Mapping[str, str]) -> dict[str, str | None]:
     """The first report of each study's cohort: follow `parent_study_id` links to the study that has
     none. None for a study whose links run into a loop (the rules report it).
@@ -136,6 +147,7 @@ def assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict) 
         studies["msc_free_control"] | ~studies["controlled"], single_arm_rank
     )
     studies["product"] = studies["cell_source"].map(sources["product"]).fillna("")
+    studies["follow_up_months"] = in_months(studies["follow_up"], studies["follow_up_unit"])
     studies["cohort_id"] = cohort_ids(studies)
     if len(studies):
         first, *rest = [studies[c].astype(str) for c in SEARCHABLE]
@@ -151,12 +163,18 @@ def assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict) 
     outcomes["lower_is_better"] = outcomes["measure"].map(measures["lower_is_better"] == "true").fillna(False)
     outcomes["measure_kind"] = outcomes["measure"].map(measures["kind"]).fillna("")
     outcomes["condition"] = outcomes["study_id"].map(condition_of).fillna("")
+    outcomes["timepoint_months"] = in_months(outcomes["timepoint"], outcomes["timepoint_unit"])
 
     extra = {}
-    for name in ("mechanisms", "adverse_events"):
+    for name in ("mechanisms", "adverse_events", "risk_of_bias"):
         frame = tables[name].copy()
         frame["condition"] = frame["study_id"].map(condition_of).fillna("")
         extra[name] = frame
+    extra["mechanisms"]["timepoint_months"] = in_months(
+        extra["mechanisms"]["timepoint"], extra["mechanisms"]["timepoint_unit"]
+    )
+    meta = tables["meta_analyses"].copy()
+    meta["timepoint_months"] = in_months(meta["timepoint"], meta["timepoint_unit"])
 
     return Evidence(
         studies=studies,
@@ -165,8 +183,11 @@ def assemble(tables: dict, vocab_frames: dict, dictionary: dict, version: dict) 
         adverse_events=extra["adverse_events"],
         registered_trials=tables["registered_trials"],
         claims=tables["claims"],
-        meta_analyses=tables["meta_analyses"],
+        meta_analyses=meta,
         curation_log=tables["curation_log"],
+        risk_of_bias=extra["risk_of_bias"],
+        meta_analysis_trials=tables["meta_analysis_trials"],
+        screening_log=tables["screening_log"],
         benefit_states=benefit_states(studies, outcomes),
         vocab=vocab,
         dictionary=dictionary,

@@ -55,6 +55,9 @@ TABLES = (
     "registered_trials",
     "claims",
     "meta_analyses",
+    "risk_of_bias",
+    "meta_analysis_trials",
+    "screening_log",
     "curation_log",
 )
 VOCABULARIES = ("conditions", "targets", "benefits", "measures", "cell_sources", "donors", "routes", "designs")

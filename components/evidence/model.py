@@ -32,6 +32,9 @@ class Evidence:
     claims: pd.DataFrame
     meta_analyses: pd.DataFrame
     curation_log: pd.DataFrame
+    risk_of_bias: pd.DataFrame
+    meta_analysis_trials: pd.DataFrame
+    screening_log: pd.DataFrame
     benefit_states: pd.DataFrame
     vocab: dict[str, pd.DataFrame]
     dictionary: dict

@@ -31,6 +31,7 @@ PATTERNS = {
     "year": re.compile(r"^[0-9]{4}$", re.ASCII),
     "pmid": re.compile(r"^[1-9][0-9]{0,8}$", re.ASCII),
     "doi": re.compile(r"^10\.[0-9]{4,9}/[^\s\"<>]+$", re.ASCII),
+    "article": re.compile(r"^([1-9][0-9]{0,8}|10\.[0-9]{4,9}/[^\s\"<>]+)$", re.ASCII),
     # No spaces, quotes, angle brackets, backticks, parentheses or square brackets: a URL is never
     # spliced into markdown, and these are what would let one break out of a link if it were.
     # Real addresses that contain them are written percent-encoded (%28, %29, %5B, %5D).
@@ -66,6 +67,7 @@ TYPE_HINTS = {
     "year": f"a year from {FIRST_YEAR} to this year",
     "pmid": "a PubMed id (digits only)",
     "doi": "a DOI starting with '10.'",
+    "article": "a PubMed id (digits) or a DOI starting with '10.'",
     "url": "an https:// address without spaces, quotes, brackets or parentheses (write ( ) [ ] as %28 %29 %5B %5D)",
     "registry": "a trial registry id (e.g. NCT01234567)",
 }
