@@ -1,10 +1,12 @@
-"""Study detail: one study with its outcomes, mechanisms, adverse events and sources (?study=<id>)."""
+"""Study detail: one study read like an abstract card, with every outcome as a sentence, its immune
+findings, harms, risk of bias and sources; the curation record collapsed at the end (?study=<id>)."""
 
 import pandas as pd
 import streamlit as st
 
+from components.analysis.cards import study_card
 from components.analysis.tables import study_label
-from components.evidence.links import doi_url, pubmed_url, registry_url, safe_https
+from components.evidence.links import doi_url, pubmed_url, registry_url
 from components.views import ui
 
 # 1. Selection: the study named in the URL, or one chosen here
@@ -25,159 +27,83 @@ study_id = ui.choose(
     index=ids.index(wanted) if wanted else 0,
     format_func=lambda i: f"{study_label(studies.loc[i])} · {evidence.label('conditions', studies.at[i, 'condition'])}",
     key="study_pick",
+    where=st.sidebar,
+    help="Or open a study from any list of studies in the app.",
 )
 st.query_params["study"] = study_id
 study = studies.loc[study_id]
+card = study_card(evidence, study_id)
 
-# 2. The study
-lab = evidence.label
-st.title(ui.md(study["title"]))
-journal = f"*{ui.md(study['journal'])}* " if pd.notna(study["journal"]) and study["journal"] else ""
-authors = (
-    ui.md(study["authors"])
-    if pd.notna(study["authors"]) and study["authors"]
-    else "Authors not shown on the pages read"
+# 2. The card: citation, sources, design, patients, product
+st.title(ui.md(f"{study_label(study)} · {evidence.label('conditions', study['condition'])}"))
+st.markdown(f"*{ui.md(card.title)}*  \n{ui.md(card.citation)}")
+ui.source_links(
+    [
+        ("PubMed", pubmed_url(study["pmid"])),
+        ("DOI", doi_url(study["doi"])),
+        ("Registry", registry_url(study["registry_id"])),
+        ("Where the facts were read", study["source_url"]),
+    ]
 )
-st.markdown(f"{authors} · {journal}{int(study['year'])}")
-links = [
-    ("PubMed", pubmed_url(study["pmid"])),
-    ("DOI", doi_url(study["doi"])),
-    ("Registry", registry_url(study["registry_id"])),
-    ("Where the facts were read", safe_https(study["source_url"])),
-]
-ui.source_links(links)
-reading = {
-    "yes": "read twice independently; the readings agreed",
-    "corrected": "read twice; the second reading corrected it",
-}
-st.caption(
-    "Source check: "
-    + reading.get(
-        study["checked"], "read once so far (a second, independent reading is pending or found no copy of the source)"
-    )
-    + "."
-)
-if study["parent_study_id"]:
-    parent = studies.loc[study["parent_study_id"]]
-    st.info(
-        f"Follow-up of an earlier cohort: {ui.md(study_label(parent))}. Its patients are counted once, with that study."
-    )
+st.markdown(f"**Design:** {ui.md(card.design)}  \n**Patients:** {ui.md(card.patients)}")
+if card.population:
+    st.markdown(f"**Who:** {ui.md(card.population)}")
+st.markdown(f"**Cells:** {ui.md(card.product)}  \n**Longest follow-up:** {ui.md(card.follow_up)}")
+st.caption(" · ".join(f"{ui.md(k)}: {ui.md(v)}" for k, v in card.facts.items()))
+if card.registered:
+    st.markdown(ui.md(card.registered))
 
-facts = {
-    "Condition": lab("conditions", study["condition"]),
-    "Patients": study["population"] or "—",
-    "Design": lab("designs", study["design"]) + (f", phase {study['phase']}" if study["phase"] else ""),
-    "Blinded": study["blinded"] or "—",
-    "Patients on MSC": study["n_msc"],
-    "Control": f"{study['n_control']}, {study['control']}" if pd.notna(study["n_control"]) else "none",
-    "Cells": ", ".join(x for x in (lab("cell_sources", study["cell_source"]), lab("donors", study["donor"])) if x)
-    or "—",
-    "Dose": study["dose_as_reported"]
-    or (f"{study['dose_per_kg']:.1e} cells/kg" if pd.notna(study["dose_per_kg"]) else "—"),
-    "Infusions": study["infusions"] if pd.notna(study["infusions"]) else "—",
-    "Route": lab("routes", study["route"]) or "—",
-    "Follow-up": f"{study['follow_up_months']:g} months" if pd.notna(study["follow_up_months"]) else "—",
-    "Country": study["country"] or "—",
-    "Registry id": study["registry_id"] or "—",
-}
 left, right = st.columns([3, 2])
 with left:
     st.subheader("What it found")
-    st.markdown(ui.md(study["summary"]))
+    st.markdown(ui.md(card.summary))
 with right:
-    st.subheader("Study at a glance")
-    st.markdown("\n".join(f"- **{k}:** {ui.md(v)}" for k, v in facts.items()))
+    st.subheader("Outcomes")
+    if card.outcomes:
+        st.markdown(
+            "\n".join(
+                f"- **{ui.md(name)}:** {ui.md(sentence)}" + (f"  \n  {ui.md(extra)}" if extra else "")
+                for name, sentence, extra in card.outcomes
+            )
+        )
+    for note in card.missing:
+        st.caption(ui.md(note))
 
-# 3. Outcomes, mechanisms, adverse events
+# 3. Immune findings, harms, risk of bias
+st.subheader("Immune and tissue changes")
+if card.immune:
+    st.markdown("\n".join(f"- {ui.md(s)}" for s in card.immune))
+else:
+    st.caption("None recorded for this study.")
+st.subheader("Harms")
+if card.harms:
+    st.markdown("\n".join(f"- {ui.md(s)}" for s in card.harms))
+else:
+    st.caption("The pages read say nothing about adverse events.")
+if study["controlled"]:
+    st.subheader("Risk of bias")
+    if card.bias:
+        st.markdown(f"**Overall:** {ui.md(card.bias_overall)} (computed from the domains below)")
+        ui.table(
+            pd.DataFrame(card.bias),
+            key="study_bias",
+            width="stretch",
+            column_config={"Source": st.column_config.LinkColumn("Source", display_text="open")},
+            row_height=70,
+        )
+    else:
+        st.caption("Not assessed yet: this study counts as having some concerns in every certainty rating.")
 
-
-def _show(frame: pd.DataFrame, columns: dict[str, str], empty: str, key: str) -> None:
-    if frame.empty:
-        st.caption(empty)
-        return
-    shown = frame[list(columns)].rename(columns=columns)
-    # Blank, not "None", where the source gives no value.
-    shown = shown.map(lambda v: "" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v)))
-    ui.table(shown, hide_index=True, width="stretch", key=key)
-
-
-outcomes = evidence.outcomes[evidence.outcomes["study_id"] == study_id].copy()
-outcomes["measure"] = outcomes["measure"].map(lambda m: lab("measures", m))
-st.subheader("Outcomes")
-_show(
-    outcomes,
-    {
-        "measure": "Measure",
-        "arm": "Arm",
-        "timepoint_months": "Month",
-        "n": "n",
-        "baseline": "Baseline",
-        "followup": "Follow-up",
-        "change": "Change",
-        "responders": "Responders",
-        "control_n": "Control n",
-        "control_baseline": "Control baseline",
-        "control_followup": "Control follow-up",
-        "control_responders": "Control responders",
-        "p_value": "p",
-        "direction": "Direction",
-        "vs_control": "Versus control",
-        "notes": "Notes",
-    },
-    "No clinical outcome with its time point could be read on the pages available for this study; its "
-    "immune findings or adverse events are below. It counts as 'not measured' for every benefit.",
-    "study_outcomes",
-)
-mechanisms = evidence.mechanisms[evidence.mechanisms["study_id"] == study_id].copy()
-mechanisms["target"] = mechanisms["target"].map(lambda t: lab("targets", t))
-st.subheader("Immune and tissue targets")
-_show(
-    mechanisms,
-    {
-        "target": "Target",
-        "direction": "Change",
-        "timepoint_months": "Month",
-        "measured_in": "Measured in",
-        "method": "Method",
-        "notes": "Notes",
-    },
-    "No immune or tissue targets recorded for this study.",
-    "study_mechanisms",
-)
-events = evidence.adverse_events[evidence.adverse_events["study_id"] == study_id].copy()
-# For a "none reported" statement, serious/related say what kind of event the study ruled out.
-none = events["category"] == "none_reported"
-events.loc[none, "event"] = events.loc[none, "event"] + " (statement by the study)"
-events.loc[none, ["serious", "related"]] = ""
-st.subheader("Adverse events")
-_show(
-    events,
-    {
-        "event": "Event",
-        "arm": "Arm",
-        "patients_affected": "Patients",
-        "serious": "Serious",
-        "related": "Related to cells",
-        "notes": "Notes",
-    },
-    "No adverse events recorded for this study.",
-    "study_adverse_events",
-)
-
-log = evidence.curation_log
-log = log[(log["row_key"] == study_id) | log["row_key"].str.startswith(study_id + "|")]
-st.subheader("What the second reading found")
-_show(
-    log,
-    {
-        "table": "Table",
-        "row_key": "Row",
-        "column": "Column",
-        "first_reading": "First reading",
-        "second_reading": "Second reading",
-        "resolution": "Now holds",
-        "note": "Note",
-    },
-    "No differences between the two readings were recorded for this study.",
-    "study_curation",
-)
+# 4. Curation details, out of the way
+with st.expander("Curation record", icon=":material/fact_check:"):
+    st.markdown("\n".join(f"- **{ui.md(k)}:** {ui.md(v)}" for k, v in card.curation.items()))
+    log = evidence.curation_log
+    log = log[(log["row_key"] == study_id) | log["row_key"].str.startswith(study_id + "|")]
+    if len(log):
+        ui.table(
+            log[["table", "row_key", "column", "first_reading", "second_reading", "resolution", "note"]].rename(
+                columns=str.capitalize
+            ),
+            key="study_curation",
+            width="stretch",
+        )

@@ -236,13 +236,21 @@ def test_a_study_without_authors_or_journal_still_exports(mini):
     ("values", "label"),
     [
         ({"authors": "Liang J, Zhang H, Sun L", "journal": "Ann Rheum Dis", "pmid": "1"}, "Liang J et al. 2010"),
-        ({"authors": "", "journal": "Clin Rheumatol", "pmid": "22302582"}, "Clin Rheumatol 2010"),
-        ({"authors": "", "journal": "", "pmid": "22302582"}, "PMID 22302582 2010"),
-        ({"authors": "", "journal": "", "pmid": "", "doi": "10.1/x"}, "doi 10.1/x 2010"),
+        ({"authors": "Lee et al."}, "Lee et al. 2010"),
+        (
+            {
+                "authors": "",
+                "journal": "Clin Rheumatol",
+                "title": "Umbilical cord MSC for diffuse alveolar haemorrhage in lupus",
+            },
+            "“Umbilical cord MSC for diffuse alveolar…” 2010",
+        ),
+        ({"authors": "", "title": "Cells in lupus"}, "“Cells in lupus” 2010"),
     ],
 )
-def test_study_label_names_a_study_without_authors_by_its_journal_or_id(values, label):
+def test_study_label_names_a_study_without_authors_by_the_start_of_its_title(values, label):
+    # Never by a bare journal ('Lupus 2009') or an identifier a clinician cannot place.
     from components.analysis.tables import study_label
 
-    row = pd.Series({"year": 2010, "authors": "", "journal": "", "pmid": "", "doi": ""} | values)
+    row = pd.Series({"year": 2010, "authors": "", "journal": "", "pmid": "", "doi": "", "title": ""} | values)
     assert study_label(row) == label

@@ -84,7 +84,7 @@ def test_response_points_carry_the_study_context(mini):
         3,
         12,
     )
-    assert alpha["badge"].startswith("Alpha A et al. 2010 · Single-arm trial · 10 on MSC · no control group")
+    assert alpha["badge"] == "Alpha A et al. 2010 · Single-arm trial · 10 on MSC, no control group · 12 months"
     assert not alpha["repeated"]
 
 
@@ -189,6 +189,8 @@ def test_study_table_says_whether_controls_are_absent_or_unreported(dataset_copy
     edit_rows(dataset_copy / "studies.csv", {"study_id": "ln-gamma-2017"}, n_control="")
     evidence = load_evidence(dataset_copy)
     table = study_table(evidence, evidence.studies).set_index("Study id")
-    assert table.at["ln-gamma-2017", "Controls"] == "not reported"  # an RCT whose control size no page gave
-    assert table.at["sle-alpha-2010", "Controls"] == "none"  # no control group
-    assert table.at["ra-epsilon-2013", "Controls"] == "10"
+    assert (
+        table.at["ln-gamma-2017", "Patients"] == "12 on MSC, controls not reported"
+    )  # an RCT whose control size no page gave
+    assert table.at["sle-alpha-2010", "Patients"] == "10 on MSC"  # no control group
+    assert table.at["ra-epsilon-2013", "Patients"] == "20 on MSC, 10 controls"

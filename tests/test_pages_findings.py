@@ -17,7 +17,6 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.analysis import claims
 from components.views import ui
 from tests.conftest import MINI, ROOT
 from tests.findings_support import add_row, copy_mini, edit_rows
@@ -409,21 +408,49 @@ def test_safety_chart_matches_the_data_behind_it(on_copy):
     assert per_100["Systemic lupus erythematosus"] == 0  # sle-alpha's 10 patients had no event
 
 
-def test_claim_check_shows_one_row_per_claim_with_its_verdict(on_fixture):
+def claim_cards(at) -> list[tuple[str, str]]:
+    """(claim, verdict) as each card shows them, in order."""
+    shown = [m.value for m in at.markdown]
+    cards = []
+    for i, text in enumerate(shown):
+        if text.startswith("**") and "  \n" in text and i + 1 < len(shown):
+            cards.append((text.split("**")[1].replace("\\", ""), shown[i + 1].replace("\\", "")))
+    return cards
+
+
+def test_claim_check_shows_each_claim_with_its_verdict_and_certainty(on_fixture):
     at = open_page("pages/claim_check.py")
-    table = table_with(at, "Verdict")
-    assert list(zip(table["Claim"], table["Verdict"], strict=True)) == [
-        ("MSC lower disease activity in SLE", claims.OPEN_LABEL_ONLY),
-        ("Fat cells ease pain in scleroderma hands", claims.CONTRADICTED),
+    assert claim_cards(at) == [
+        (
+            "MSC lower disease activity in SLE",
+            "⊕◯◯◯ Very low-certainty evidence of lower disease activity at 6 to 12 months, at over 12 months and at an unstated time.",
+        ),
+        (
+            "Fat cells ease pain in scleroderma hands",
+            "⊕◯◯◯ Very low-certainty evidence of little or no difference in pain at up to 3 months; "
+            "very low-certainty evidence of less pain at 3 to 6 months.",
+        ),
     ]
-    assert list(table["Studies for"]) == [2, 1]
-    assert "Select a claim to see the studies for and against it." in page_text(at)
+    assert "Which popular claims about MSC therapy hold up" in page_text(at)
 
 
 def test_claim_check_follows_the_sidebar_filter(on_fixture):
     at = open_page("pages/claim_check.py", condition="sle")
-    table = table_with(at, "Verdict")
-    assert list(table["Verdict"]) == [claims.OPEN_LABEL_ONLY, claims.NO_DATA]
+    verdicts = [verdict for _, verdict in claim_cards(at)]
+    assert verdicts[1] == "Outside this selection: the filter leaves out Systemic sclerosis."
+
+
+def test_claim_check_opens_the_evidence_by_window_and_lists_the_studies(on_fixture):
+    at = open_page("pages/claim_check.py")
+    at.button(key="claims.open.ssc-pain").click().run()
+    text = page_text(at).replace("\\", "")
+    assert "Up to 3 months: little or no difference" in text and "3 to 6 months: benefit" in text
+    assert "Why not more certain:" in text and "single small study" in text
+    assert at.query_params["claim"] == "ssc-pain"
+    found = next(
+        d.value for d in at.dataframe if "Study id" in d.value.columns and "ssc-zeta-2016" in set(d.value["Study id"])
+    )
+    assert list(found["Study"]) == ["Zeta Z 2016"]
 
 
 def test_registered_trials_show_the_unpublished_count(on_fixture):

@@ -184,13 +184,12 @@ def risk_of_bias(body: Body) -> Step | None:
 
 
 def inconsistency(body: Body) -> Step | None:
+    pooled = body.pooled
+    if pooled is not None and pooled.k >= 2 and pooled.i2 is not None and pooled.i2 >= I2_SERIOUS:
+        return Step("inconsistency", 1, f"The results vary more than chance would explain (I² = {pooled.i2:.0f}%).")
     stream = [f for f in body.stream if f.direction != UNCLEAR]
     if len(stream) < 2:
         return None
-    if body.pooled is not None and body.pooled.i2 is not None and body.pooled.i2 >= I2_SERIOUS:
-        return Step(
-            "inconsistency", 1, f"The results vary more than chance would explain (I² = {body.pooled.i2:.0f}%)."
-        )
     found = [f for f in stream if f.direction == BENEFIT]
     not_found = [f for f in stream if f.direction in (NO_DIFFERENCE, HARM)]
     if found and not_found:
@@ -233,16 +232,18 @@ def imprecision(body: Body) -> Step | None:
     stream = body.stream
     if not stream:
         return None
-    patients = sum(f.patients for f in stream)
-    if len(stream) == 1 and patients < SMALL_SINGLE_STUDY:
+    pooled = body.pooled
+    studies = pooled.k if pooled is not None and pooled.k else len(stream)
+    # A published pooled estimate may know its patients when its trials are not in this base.
+    patients = sum(f.patients for f in stream) or (pooled.n_patients if pooled is not None else 0)
+    if studies == 1 and 0 < patients < SMALL_SINGLE_STUDY:
         return Step("imprecision", 2, f"A single small study ({patients} patients).")
     reasons = []
-    pooled = body.pooled
     if pooled is not None and body.pooled_kind not in (stats.PROPORTION,):
         null = 1.0 if body.pooled_kind == stats.RISK_RATIO else 0.0
         if pooled.ci_low <= null <= pooled.ci_high:
             reasons.append("the confidence interval includes no effect")
-    if patients < OPTIMAL_INFORMATION_SIZE:
+    if 0 < patients < OPTIMAL_INFORMATION_SIZE:
         reasons.append(
             f"{patients} patients in all, fewer than the about {OPTIMAL_INFORMATION_SIZE} such an estimate needs"
         )
@@ -286,11 +287,14 @@ def direction_of(body: Body) -> str:
     known = [f for f in body.stream if f.direction != UNCLEAR]
     if not known:
         return UNCLEAR
+    # The same threshold as inconsistency: a side with under a fifth of the patients does not make
+    # the direction mixed (it may rate the certainty down).
     found = _share(known, lambda f: f.direction == BENEFIT)
-    if found == 1:
+    if found >= 1 - MINORITY_SHARE:
         return BENEFIT
-    if found == 0:
-        return HARM if all(f.direction == HARM for f in known) else NO_DIFFERENCE
+    if found <= MINORITY_SHARE:
+        harm = _share(known, lambda f: f.direction == HARM)
+        return HARM if harm >= 1 - MINORITY_SHARE else NO_DIFFERENCE
     return "mixed"
 
 

@@ -42,7 +42,12 @@ PANEL_COLUMNS = [
     "dose_per_kg",
     "evidence_rank",
     "follow_up_months",
+    "follow_up",
+    "follow_up_unit",
+    "controlled",
+    "n_total",
     "authors",
+    "title",
     "year",
 ]
 

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components.analysis.filters import StudyFilter, headline
+from components.analysis.tables import MORE_STUDY_COLUMNS, STUDY_COLUMNS, study_table
 from components.evidence.exports import to_safe_csv
 from components.evidence.files import Problem
 from components.evidence.links import safe_https
@@ -50,7 +51,15 @@ def problems_table(problems: tuple[Problem, ...] | list[Problem], key: str) -> N
     st.caption("Rows are counted from 1 after the header row; row 0 is the header. An empty row means the whole file.")
 
 
-def table(frame: pd.DataFrame, key: str, *, file_name: str | None = None, download: bool = True, **kwargs):
+def table(
+    frame: pd.DataFrame,
+    key: str,
+    *,
+    file_name: str | None = None,
+    download: bool = True,
+    hidden: tuple[str, ...] = (),
+    **kwargs,
+):
     """A table, and beneath it the download of exactly what it shows as formula-safe CSV.
 
     The grid's own export (and clipboard copy) is switched off in .streamlit/config.toml
@@ -58,11 +67,16 @@ def table(frame: pd.DataFrame, key: str, *, file_name: str | None = None, downlo
     them, so it is the one way a table leaves the app.
     """
     kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("placeholder", "")  # a value the source does not give shows as blank, never "None"
+    if hidden:
+        # Columns the page needs (e.g. the study to open) but a reader does not.
+        kwargs.setdefault("column_order", [c for c in frame.columns if c not in hidden])
     event = st.dataframe(frame, key=key, **kwargs)
+    shown = frame.drop(columns=[c for c in hidden if c in frame.columns])
     if download and len(frame):
         st.download_button(
             "Download this table (CSV)",
-            data=lambda: to_safe_csv(frame),
+            data=lambda: to_safe_csv(shown),
             file_name=f"{file_name or key}.csv",
             mime="text/csv",
             key=f"{key}.download",
@@ -71,6 +85,34 @@ def table(frame: pd.DataFrame, key: str, *, file_name: str | None = None, downlo
             type="tertiary",
         )
     return event
+
+
+def study_list(
+    ev: Evidence, studies: pd.DataFrame, key: str, *, more: bool = False, caption: str = "", **kwargs
+) -> None:
+    """Studies as a table a reader can click: choosing a row opens the study (and the browser's Back
+    button returns here, since every view lives in its URL). `more` adds the less-used columns."""
+    frame = study_table(ev, studies)
+    columns = STUDY_COLUMNS + (MORE_STUDY_COLUMNS if more else [])
+    st.caption(md(caption) if caption else "Click a row to open the study.")
+    event = table(
+        frame,
+        key=key,
+        hidden=tuple(c for c in frame.columns if c not in columns),
+        column_config=link_columns()
+        | {
+            "Study": st.column_config.TextColumn("Study", pinned=True, width="medium"),
+            "Design": st.column_config.TextColumn("Design", width="medium"),
+            "Cells": st.column_config.TextColumn("Cells", width="medium"),
+        },
+        on_select="rerun",
+        selection_mode="single-row",
+        width="stretch",
+        **kwargs,
+    )
+    rows = event.selection.rows if event else []
+    if rows:
+        st.switch_page(STUDY_PAGE, query_params={"study": frame["Study id"].iat[rows[0]]})
 
 
 def source_links(links: list[tuple[str, str]]) -> None:
@@ -105,6 +147,9 @@ def chart_download_options() -> dict:
     return {
         "toImageButtonOptions": {"format": fmt, "scale": 3 if fmt == "png" else 1, "filename": "msc-evidence-chart"}
     }
+
+
+STUDY_PAGE = "pages/study_detail.py"
 
 
 def link_columns() -> dict:

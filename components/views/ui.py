@@ -25,6 +25,7 @@ from components.views.display import (  # noqa: F401 (the page-facing helpers, i
     problems_table,
     selection_line,
     source_links,
+    study_list,
     table,
 )
 from components.views.settings import (  # noqa: F401
