@@ -363,13 +363,26 @@ def test_a_bad_link_value_is_named_in_a_notice(on_fixture, page, param):
 def test_condition_profile_from_a_link(on_fixture):
     at = open_page("pages/condition_profile.py", profile="systemic_sclerosis")
     assert at.selectbox(key="profile.profile").value == "systemic_sclerosis"
-    assert at.subheader[0].value == "Systemic sclerosis"
+    assert at.subheader[0].value == "Summary of findings"
     text = page_text(at)
     assert "2 published studies of MSC in Systemic sclerosis treated 32 patients (each cohort counted once)" in text
-    assert "At least one randomised trial found no benefit over its control." in text
+    assert "Certainty of the evidence (GRADE): at best very low" in text
     assert "No registered trials recorded for this condition." in text
+    # The summary of findings: one row per outcome and time window, certainty with its footnote letters.
+    sof = at.table[0].value
+    assert list(sof.columns[:3]) == ["Outcome", "Time", "Evidence"]
+    pain = sof[(sof["Outcome"] == "Less pain") & (sof["Time"] == "up to 3 months")].iloc[0]
+    assert pain["Participants (studies)"] == "40 (1 trial)" and pain["Certainty"].startswith("⊕◯◯◯ Very low (")
     key_studies = table_with(at, "Study id")
     assert list(key_studies["Study id"]) == ["ssc-eta-2022", "ssc-zeta-2016"]  # the RCT first
+
+
+def test_a_lupus_profile_says_whether_lupus_nephritis_is_included(on_fixture):
+    at = open_page("pages/condition_profile.py", profile="sle")
+    assert "Lupus nephritis studies are not included here" in page_text(at).replace("\\", "")
+    at.button_group(key="profile.with_sub").set_value("yes").run()
+    assert "3 published studies of MSC in Systemic lupus erythematosus" in page_text(at)
+    assert at.query_params["with_sub"] == "yes"
 
 
 def test_condition_profile_switches_condition(on_fixture):

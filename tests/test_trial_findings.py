@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from components.analysis import profile, trials
+from components.analysis import profile, summary, trials
 from components.evidence.loader import Evidence, load_evidence
 from tests.findings_support import (
     ALPHA,
@@ -137,10 +137,8 @@ def test_timeline_leaves_out_trials_without_a_start_year(dataset_copy):
 def story(evidence: Evidence, condition: str) -> list[str]:
     studies = studies_of(evidence, condition)
     found = trials.filter_trials(evidence, trials.trials_with_publication(evidence), (condition,), ())
-    return profile.condition_story(evidence, condition, studies, found)
-
-
-NEGATIVE_RCT = "At least one randomised trial found no benefit over its control."
+    sof = summary.summary_of_findings(evidence, studies, condition)
+    return profile.condition_story(evidence, condition, studies, found, sof)
 
 
 @pytest.mark.parametrize(
@@ -151,7 +149,7 @@ NEGATIVE_RCT = "At least one randomised trial found no benefit over its control.
             "3 published studies of MSC in Systemic lupus erythematosus treated 22 patients (each cohort counted "
             "once); 1 was randomised. The strongest design is: randomised controlled trial.",
             [
-                NEGATIVE_RCT,
+                "Certainty of the evidence (GRADE): at best very low, for lower disease activity; 3 of 3 outcome",
                 "Reported benefits: lower disease activity.",
                 "1 patient had a serious event (0 judged related or possibly related to the cells); 1 death recorded",
                 "1 registered trial found; 0 of them",
@@ -162,15 +160,15 @@ NEGATIVE_RCT = "At least one randomised trial found no benefit over its control.
             SSC,
             "2 published studies of MSC in Systemic sclerosis treated 32 patients (each cohort counted once); "
             "1 was randomised.",
-            [NEGATIVE_RCT, "Where the strongest studies found no benefit: less pain and less skin fibrosis"],
-            ["registered trial"],
+            ["Measured without benefit in at least one study: less pain and less skin fibrosis", "at best very low"],
+            ["registered trial", "Where the strongest"],
         ),
         (
             RA,
             "1 published study of MSC in Rheumatoid arthritis treated 20 patients (each cohort counted once); "
             "none was randomised. The strongest design is: non-randomised controlled study.",
             ["0 studies reported on adverse events.", "1 registered trial found; 1 of them"],
-            [NEGATIVE_RCT, "Randomised evidence supports"],
+            ["randomised trial found"],
         ),
     ],
 )
@@ -189,7 +187,7 @@ def test_condition_story_of_an_empty_selection(mini):
     assert sentences == ["No published clinical study of MSC in Rheumatoid arthritis is in the current selection."]
 
 
-def test_condition_story_when_randomised_evidence_supports(dataset_copy):
+def test_condition_story_speaks_in_certainty_and_names_the_best_supported_outcomes(dataset_copy):
     for measure in ("vas_pain", "mrss"):
         edit_rows(
             dataset_copy / "outcomes.csv",
@@ -198,8 +196,8 @@ def test_condition_story_when_randomised_evidence_supports(dataset_copy):
             vs_control="better",
         )
     text = " ".join(story(load_evidence(dataset_copy), SSC))
-    assert "Randomised evidence supports at least one benefit." in text
-    assert NEGATIVE_RCT not in text
+    # A 40-patient trial, not assessed for bias, cannot lift certainty above very low.
+    assert "Certainty of the evidence (GRADE): at best very low, for less skin fibrosis and less pain" in text
 
 
 def test_key_studies_put_the_strongest_design_first(mini):

@@ -142,8 +142,13 @@ class Certainty:
 
 
 def _share(findings, predicate) -> float:
+    """Share of patients for whom `predicate` holds; by count of studies when no patients are known
+    (a review's trials outside this base may carry none)."""
+    findings = list(findings)
     total = sum(f.patients for f in findings)
-    return sum(f.patients for f in findings if predicate(f)) / total if total else 0.0
+    if not total:
+        return sum(1 for f in findings if predicate(f)) / len(findings) if findings else 0.0
+    return sum(f.patients for f in findings if predicate(f)) / total
 
 
 def _studies(n: int) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components.analysis.aggregate import BENEFIT, NO_BENEFIT, evidence_map, headline_numbers
+from components.analysis.aggregate import evidence_map, headline_numbers
 from components.evidence.loader import Evidence
 
 
@@ -28,8 +28,15 @@ def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
-def condition_story(evidence: Evidence, condition: str, studies: pd.DataFrame, trials: pd.DataFrame) -> list[str]:
-    """Short plain-words sentences summarising the evidence for one condition."""
+def condition_story(
+    evidence: Evidence,
+    condition: str,
+    studies: pd.DataFrame,
+    trials: pd.DataFrame,
+    sof: pd.DataFrame | None = None,
+) -> list[str]:
+    """Short plain-words sentences summarising the evidence for one condition; with its summary of
+    findings, the certainty in GRADE's words."""
     name = evidence.label("conditions", condition)
     if studies.empty:
         return [f"No published clinical study of MSC in {name} is in the current selection."]
@@ -48,24 +55,22 @@ def condition_story(evidence: Evidence, condition: str, studies: pd.DataFrame, t
     by_benefit = cells.groupby("benefit").agg(n_benefit=("n_benefit", "sum"), n_no=("n_no_benefit", "sum"))
     found = by_benefit[by_benefit["n_benefit"] > 0].sort_values("n_benefit", ascending=False)
     not_found = by_benefit[(by_benefit["n_no"] > 0)].sort_values("n_no", ascending=False)
-    states = cells[cells["state"] != "not_measured"]
-    governed_no = sorted(set(states.loc[states["state"] == NO_BENEFIT, "benefit"]))
     if len(found):
         sentences.append(f"Reported benefits: {_names(evidence, 'benefits', list(found.index[:6]))}.")
     if len(not_found):
         sentences.append(
             f"Measured without benefit in at least one study: {_names(evidence, 'benefits', list(not_found.index[:6]))}."
         )
-    if governed_no:
+    if sof is not None and len(sof):
+        counts = sof["certainty"].value_counts()
+        best = next((level for level in ("high", "moderate", "low", "very_low") if counts.get(level)), "very_low")
+        words = {"high": "high", "moderate": "moderate", "low": "low", "very_low": "very low"}
+        strongest = sof[sof["certainty"] == best]
+        outcomes = _names(evidence, "benefits", list(dict.fromkeys(strongest["benefit"]))[:4])
         sentences.append(
-            "Where the strongest studies found no benefit: "
-            f"{_names(evidence, 'benefits', governed_no)} (see the evidence map for the designs)."
+            f"Certainty of the evidence (GRADE): at best {words[best]}, for {outcomes}; "
+            f"{int(counts.get('very_low', 0))} of {len(sof)} outcome and time-window pairs are of very low certainty."
         )
-    rct_no = states[(states["state"] == NO_BENEFIT) & (states["best_rank"] == 1)]
-    if len(rct_no):
-        sentences.append("At least one randomised trial found no benefit over its control.")
-    elif numbers.randomised and not states[(states["state"] == BENEFIT) & (states["best_rank"] == 1)].empty:
-        sentences.append("Randomised evidence supports at least one benefit.")
     ae = evidence.adverse_events
     ae = ae[ae["study_id"].isin(studies.index) & (ae["arm"] == "msc")]
     serious = ae[ae["serious"] == "yes"]

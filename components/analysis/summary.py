@@ -184,7 +184,7 @@ def judge_meta_analyses(
             f"(95% CI {_num(pooled.ci_low)} to {_num(pooled.ci_high)}), "
             + (f"{pooled.k} randomised trials" if pooled.k else "randomised trials (number not reported)")
         )
-        first = str(row["authors"]).split(",")[0].split(";")[0].strip()
+        first = str(row["authors"]).split(",")[0].split(";")[0].strip().split(" ")[0]
         citation = f"{first} et al. {int(row['year'])}" if first else f"Meta-analysis {int(row['year'])}"
         url = pubmed_url(row["pmid"]) or doi_url(row["doi"]) or row["source_url"]
         judged.append(
@@ -237,7 +237,15 @@ def _meta_trials(evidence: Evidence, studies: pd.DataFrame, meta: pd.Series, exa
                 population_match=meta["condition"] in exact,
             )
         )
-    words = f"{len(in_base)} of its {total_k} trials are in this base" if total_k else ""
+    words = (
+        (
+            f"{len(in_base)} of its {total_k} trials are in this base"
+            if in_base
+            else f"none of its {total_k} trials is in this base"
+        )
+        if total_k
+        else ""
+    )
     return out, words
 
 
@@ -268,9 +276,32 @@ def judged_windows(
     return out
 
 
+SOURCE_WORDS = {
+    "randomised": "randomised trials in this base",
+    "non_randomised": "non-randomised studies in this base",
+    "meta-analysis": "published meta-analysis",
+}
+
+
+def participants(judged: Judged) -> str:
+    """'18 (1 trial)': participants and studies of the body behind a row, in Cochrane's order; a
+    review's own counts when its trials are not in this base."""
+    pooled = judged.body.pooled
+    if judged.source == "meta-analysis" and pooled is not None:
+        trials = f"{pooled.k} randomised trials" if pooled.k else "randomised trials"
+        return f"{pooled.n_patients} ({trials})" if pooled.n_patients else f"not reported ({trials})"
+    count = judged.certainty.studies
+    if judged.source == "randomised":
+        noun = "trial" if count == 1 else "trials"
+    else:
+        noun = "study" if count == 1 else "studies"
+    return f"{judged.certainty.patients} ({count} {noun})"
+
+
 def summary_of_findings(evidence: Evidence, studies: pd.DataFrame, condition: str) -> pd.DataFrame:
     """The summary-of-findings table of one condition (its own studies, not its sub-conditions'),
-    clinical outcomes first, one row per outcome and time window."""
+    clinical outcomes first, one row per outcome and time window: the leading body's participants,
+    effect, certainty and statement, and every other body that speaks to the same row."""
     conditions = exact = {condition}
     benefits = evidence.vocab["benefits"]
     order = list(benefits.index[benefits["kind"] == "clinical"]) + list(benefits.index[benefits["kind"] != "clinical"])
@@ -288,8 +319,8 @@ def summary_of_findings(evidence: Evidence, studies: pd.DataFrame, condition: st
                     "window": window,
                     "outcome": benefits.at[benefit, "label"],
                     "time": findings.WINDOW_BY_KEY[window].label,
-                    "studies": own.certainty.studies if own else 0,
-                    "patients": own.certainty.patients if own else 0,
+                    "participants": participants(lead),
+                    "evidence": lead.citation or SOURCE_WORDS[lead.source],
                     "effect": lead.effect,
                     "certainty": lead.certainty.code,
                     "certainty_text": f"{lead.certainty.symbols} {lead.certainty.word}",
@@ -298,36 +329,44 @@ def summary_of_findings(evidence: Evidence, studies: pd.DataFrame, condition: st
                     ),
                     "footnotes": lead.certainty.footnotes,
                     "based_on": lead.source,
-                    "meta_id": meta.meta_id if meta else "",
-                    "meta_citation": meta.citation if meta else "",
+                    "also": [
+                        {
+                            "evidence": (j.citation + ", published meta-analysis")
+                            if j.citation
+                            else SOURCE_WORDS[j.source],
+                            "participants": participants(j),
+                            "effect": j.effect,
+                            "certainty_text": f"{j.certainty.symbols} {j.certainty.word}",
+                            "in_base": j.in_base,
+                            "url": j.url,
+                        }
+                        for j in bodies[1:]
+                    ],
                     "meta_url": meta.url if meta else "",
-                    "meta_effect": meta.effect if meta else "",
-                    "meta_certainty": f"{meta.certainty.symbols} {meta.certainty.word}" if meta else "",
-                    "meta_in_base": meta.in_base if meta else "",
                     "differs": _difference(own, meta),
-                    "study_ids": [f.study_id for f in own.body.findings] if own else [],
+                    "study_ids": sorted(
+                        {f.study_id for j in bodies if j.source != "meta-analysis" for f in j.body.findings}
+                    ),
                 }
             )
     return pd.DataFrame(rows)
 
 
 def _difference(own: Judged | None, meta: Judged | None) -> str:
-    """Why the base's studies and a published meta-analysis of the same outcome read differently."""
-    if own is None or meta is None:
+    """Why the base's studies and a published meta-analysis of the same outcome read differently, in
+    one short sentence."""
+    if own is None or meta is None or own.certainty.direction == meta.certainty.direction:
         return ""
-    if own.certainty.direction == meta.certainty.direction and own.certainty.level == meta.certainty.level:
-        return ""
-    parts = []
-    if own.certainty.direction != meta.certainty.direction:
-        parts.append(
-            f"the studies in this base point to {_direction_words(own.certainty.direction)}, the meta-analysis to "
-            f"{_direction_words(meta.certainty.direction)}"
-        )
+    reasons = []
     if meta.in_base:
-        parts.append(meta.in_base)
+        reasons.append(meta.in_base)
     if own.certainty.starts_high != meta.certainty.starts_high:
-        parts.append("the meta-analysis pooled randomised trials; this base's studies here are not randomised")
-    return "; ".join(parts).capitalize() + "." if parts else ""
+        reasons.append("the review pooled randomised trials; this base's studies here are not randomised")
+    why = f" ({'; '.join(reasons)})" if reasons else ""
+    return (
+        f"They differ: this base points to {_direction_words(own.certainty.direction)}, "
+        f"the review to {_direction_words(meta.certainty.direction)}{why}."
+    )
 
 
 def _direction_words(direction: str) -> str:
@@ -337,3 +376,53 @@ def _direction_words(direction: str) -> str:
         grade.HARM: "harm",
         "mixed": "mixed results",
     }.get(direction, "no clear direction")
+
+
+SOF_COLUMNS = [
+    "Outcome",
+    "Time",
+    "Evidence",
+    "Participants (studies)",
+    "Effect",
+    "Certainty",
+    "What it means",
+    "Other evidence",
+]
+
+
+def sof_display(sof: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The summary-of-findings table as shown and printed: footnotes lettered once for the whole table
+    (a, b, c …), each certainty cell naming its letters, as Cochrane's tables do."""
+    letters: dict[str, str] = {}
+    rows = []
+    for _, row in sof.iterrows():
+        marks = []
+        for note in row["footnotes"]:
+            if note not in letters:
+                letters[note] = _letter(len(letters))
+            marks.append(letters[note])
+        others = [
+            f"{a['evidence']}: {a['effect']} ({a['certainty_text']}{'; ' + a['in_base'] if a['in_base'] else ''})"
+            for a in row["also"]
+        ]
+        if row["differs"]:
+            others.append(row["differs"])
+        rows.append(
+            {
+                "Outcome": row["outcome"],
+                "Time": row["time"],
+                "Evidence": row["evidence"],
+                "Participants (studies)": row["participants"],
+                "Effect": row["effect"],
+                "Certainty": row["certainty_text"] + (f" ({', '.join(marks)})" if marks else ""),
+                "What it means": row["statement"],
+                "Other evidence": " · ".join(others),
+            }
+        )
+    footnotes = [f"{letter}. {note}" for note, letter in letters.items()]
+    return pd.DataFrame(rows, columns=SOF_COLUMNS), footnotes
+
+
+def _letter(i: int) -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz"
+    return alphabet[i] if i < len(alphabet) else alphabet[i // 26 - 1] + alphabet[i % 26]

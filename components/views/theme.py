@@ -23,6 +23,18 @@ STATE_COLOURS = {
     "not_measured": "#C8C8C8",
 }
 
+# Risk-of-bias judgements, traffic-light style (with a mark in every cell: colour is never alone).
+BIAS_COLOURS = {
+    "low": "#B8E0D2",
+    "some_concerns": "#F6DFA4",
+    "moderate": "#F6DFA4",
+    "high": "#F2B8A0",
+    "serious": "#F2B8A0",
+    "critical": "#E08E6D",
+    "no_information": "#E6E6E6",
+    "not_assessed": "#F5F5F5",
+}
+
 # Marker shape by evidence rank (1 = randomised ... 5 = case report).
 DESIGN_SYMBOLS = {1: "diamond", 2: "square", 3: "circle", 4: "triangle-up", 5: "x"}
 
