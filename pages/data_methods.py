@@ -1,93 +1,119 @@
-"""Data & methods: how the evidence was gathered, the data dictionary, vocabularies and downloads."""
+"""Data & methods: how the evidence was found, chosen, read and rated — the PRISMA flow, the rules of
+risk of bias and GRADE certainty, how complete the base is against published meta-analyses — and the
+data itself: counts, downloads, dictionary, vocabularies, changelog."""
 
 import pandas as pd
 import streamlit as st
 
+from components.analysis import bias, certainty, claims, prisma
 from components.evidence.exports import to_safe_csv
 from components.evidence.loader import TABLES
-from components.views import ui
+from components.views import prisma_figure, ui
+
+RESOLUTIONS = {
+    "took_second": "the first reading had no value; the second's was taken",
+    "kept_first": "the second reading could not confirm the value; it was kept",
+    "emptied": "the readings disagreed and the value was removed (earlier rounds)",
+    "set_unclear": "the readings disagreed on the direction; it was set to unclear",
+    "not_confirmed": "the second reader found no copy of the source",
+    "resolved_by_editor": "decided by an editor on a further look at the source",
+    "third_reading": "the readings disagreed; a third reading settled the value",
+    "source_unclear": "the source itself is unclear; the value is left empty",
+}
 
 evidence = ui.evidence()
 dictionary = evidence.dictionary
 version = evidence.version
 
 st.title("Data & methods")
+st.markdown("**How was the evidence found, read and rated, and how complete is it?**")
 st.markdown(
-    f"Dataset version **{ui.md(version.get('version', '?'))}** of {ui.md(version.get('date', ''))}. "
+    f"Dataset version **{ui.md(version.get('version', '?'))}** of {ui.md(version.get('date', ''))}: "
+    f"{len(evidence.studies)} studies, {len(evidence.registered_trials)} registered trials. "
     f"{ui.md(version.get('licence', ''))}"
 )
 
-# 1. How the data was curated
-st.subheader("How the evidence was gathered")
-st.markdown(
-    """
-- **Sources.** Studies were found on PubMed, journal and trial-registry pages, using the included-study
-  tables of systematic reviews as leads. Every row of every table names the page where its facts were read,
-  and every study has a PMID or DOI. Values come from PubMed, PMC, the journal, the registry or an indexing
-  copy of the abstract, never from a clinic's, manufacturer's or news summary. The authors or the journal are
-  left empty when no page read printed them.
-- **Extraction.** Numbers are copied as the source reports them: nothing is estimated or filled from memory,
-  and a value the source does not give is left empty. The only conversions are of time points to months
-  (weeks × 7 / 30.44, years × 12) and, where a paper reports the *improvement* of a score on which lower is
-  better, its sign (a fall); both are said in the row's notes. Summaries are written in our own words.
-- **What every study carries.** At least one clinical outcome with its time point. A few studies whose only
-  readable results were immune markers or adverse events are kept for those (their page says so); studies
-  with no readable result at all, and those found but missing a required field, are listed in
-  `curation/LEADS.md` for the next round rather than entered half-done.
-- **Second reading.** Each row has a `checked` column: *yes* when a second, independent reading of the source
-  agreed, *corrected* when it found and fixed an error, empty while only one reading has been done.
-- **Counting patients.** A follow-up report of an earlier cohort names its parent study; totals count each
-  cohort once, using its largest report in the current selection.
-- **What counts as a benefit.** An outcome counts as a benefit when the study reports an improvement. In a
-  controlled study, an outcome the study reports as no better than control counts as *measured, no benefit*,
-  even when the MSC group improved from baseline.
-- **Validation.** The app checks every file against the data dictionary below when it starts; if anything is
-  wrong it shows the list of problems instead of the evidence.
-"""
+# 1. How the studies were found and chosen
+st.subheader("How the studies were found and chosen")
+flow = prisma.flow(evidence)
+ui.chart(
+    prisma_figure.prisma_figure(flow),
+    key="prisma",
+    caption="PRISMA 2020 flow for an updated review, counted from the screening log. Earlier versions of the base "
+    "logged only the studies they included, so they join at the total. Reports not retrieved are leads: eligible "
+    "studies with no readable page giving results or an identifier.",
 )
 
-# 2. Counts
+# 2. How each value was read
+st.subheader("How each value was read")
+st.markdown(
+    """
+- **Sources.** PubMed, PMC, journal and trial-registry pages, indexing copies of abstracts, and systematic reviews'
+  tables of included studies — never a clinic's, a manufacturer's or a news summary. Every row names the page its facts
+  were read on. A value read from a review's table rather than the primary paper is marked as such, with the review.
+- **Identification.** A study is identified by its PMID, its DOI or, when no readable page prints either, its full
+  citation (journal, year, volume and first page). Authors or journal may be empty when no page printed them.
+- **Extraction.** Numbers are copied as the source reports them; nothing is estimated or filled from memory, and a
+  value the source does not give is left empty. Time is kept in the unit the source used (weeks stay weeks) and turned
+  into months only to place results on a common axis. An outcome the source gives only as a direction, or without its
+  time point, is kept: it counts on the evidence map and in certainty ratings, never in pooled estimates or time
+  charts. When a paper gives only the total enrolled, the arms are left empty.
+- **Two readings.** Every value is read twice, independently. When the readings disagree, a third reading settles
+  it; a value is left empty only when the source itself is unclear.
+- **Counting patients.** A follow-up report names its parent study, and totals count each cohort once.
+"""
+)
+st.markdown("**What the second reading found**")
+log = evidence.curation_log
+summary_log = log.groupby("resolution").size().reset_index(name="Values")
+summary_log["What the data now holds"] = summary_log["resolution"].map(RESOLUTIONS)
+ui.table(summary_log[["What the data now holds", "Values"]], key="methods.readings", width="stretch")
+
+# 3. How the evidence is rated
+st.subheader("How the evidence is rated")
+with st.expander("Risk of bias (RoB 2 and ROBINS-I)", expanded=False):
+    st.markdown(bias.RULES)
+with st.expander("Certainty of the evidence (GRADE)", expanded=False):
+    st.markdown(certainty.RULES)
+with st.expander("Claim check", expanded=False):
+    st.markdown(claims.RULES)
+
+# 4. How complete the base is
+st.subheader("How complete the base is")
+st.caption("For each published meta-analysis in the base: the trials it pooled, and which of them are here.")
+complete = prisma.completeness(evidence)
+if complete.empty:
+    st.caption("No meta-analysis is recorded.")
+else:
+    ui.table(
+        pd.DataFrame(
+            {
+                "Meta-analysis": complete["review"],
+                "Condition": complete["condition"].map(lambda c: evidence.label("conditions", c)),
+                "Outcomes": complete["outcomes"].map(lambda ms: ", ".join(evidence.label("measures", m) for m in ms)),
+                "Trials pooled": complete["trials_pooled"],
+                "In this base": complete["in_base"],
+                "Missing (why)": complete["missing"].map(lambda xs: "; ".join(xs) or "none"),
+            }
+        ),
+        key="methods.completeness",
+        width="stretch",
+    )
+
+# 5. What is in the data, and downloads
 st.subheader("What is in the data")
 counts = pd.DataFrame(
     {
-        "Table": list(TABLES),
+        "Table": [name.replace("_", " ") for name in TABLES],
         "Rows": [len(evidence.table(t)) for t in TABLES],
-        "Checked by a second reading": [
-            # The curation log records the second reading itself, so it has no column of its own for it.
+        "Read twice": [
             str(int((evidence.table(t)["checked"] != "").sum())) if "checked" in evidence.table(t) else "not applicable"
             for t in TABLES
         ],
         "What a row is": [dictionary["tables"][t]["description"] for t in TABLES],
     }
 )
-ui.table(counts, hide_index=True, width="stretch", key="data_methods_table_1")
-by_condition = (
-    evidence.studies.assign(
-        Condition=evidence.studies["condition"].map(lambda c: evidence.label("conditions", c)),
-        Design=evidence.studies["design"].map(lambda d: evidence.label("designs", d)),
-    )
-    .pivot_table(index="Condition", columns="Design", values="study_id", aggfunc="count", fill_value=0)
-    .reset_index()
-)
-st.markdown("**Studies per condition and design**")
-ui.table(by_condition, hide_index=True, width="stretch", key="data_methods_table_2")
-
-st.markdown("**Second reading: what differed and what the data now holds**")
-ui.table(
-    evidence.curation_log.groupby(["table", "resolution"]).size().reset_index(name="values"),
-    hide_index=True,
-    width="stretch",
-    key="data_methods_table_3",
-)
-st.caption(
-    "took_second: the first reading had no value; kept_first: the second reading could not confirm it; "
-    "emptied: the readings disagreed, so the value was removed rather than risk a wrong number; set_unclear: they "
-    "disagreed on the direction; not_confirmed: the second reader found no copy of the source; resolved_by_editor: "
-    "decided on a third look at the source. Each study's page lists its own entries."
-)
-
-# 3. Downloads
-st.subheader("Download the tables")
+ui.table(counts, key="methods.counts", width="stretch")
 cols = st.columns(4)
 for i, name in enumerate(TABLES):
     frame = evidence.table(name)[list(dictionary["tables"][name]["columns"])]
@@ -101,35 +127,29 @@ for i, name in enumerate(TABLES):
         on_click="ignore",
     )
 
-# 4. Data dictionary
-st.subheader("Data dictionary")
-for name in TABLES:
-    spec = dictionary["tables"][name]
-    with st.expander(f"{name} — {spec['description']}"):
+# 6. For curators: the dictionary, the vocabularies and the changelog
+st.subheader("For curators")
+with st.expander("Data dictionary: every table and column"):
+    for name in TABLES:
+        spec = dictionary["tables"][name]
+        st.markdown(f"**{ui.md(spec['file'])}** — {ui.md(spec['description'])}")
         rows = [
             {
                 "Column": col,
                 "Type": c.get("type", "text") + (f" ({c['vocabulary']})" if c.get("vocabulary") else ""),
                 "Required": "yes" if c.get("required") else "",
-                "Unit": c.get("unit", ""),
                 "Allowed values": ", ".join(a for a in c.get("allowed", []) if a) or c.get("references", ""),
                 "Meaning": c.get("description", ""),
             }
             for col, c in spec["columns"].items()
         ]
-        ui.table(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"dictionary_{name}")
-
-# 5. Vocabularies
-st.subheader("Vocabularies")
-for name, spec in dictionary["vocabularies"].items():
-    with st.expander(f"{name} — {spec['description']}"):
-        ui.table(
-            evidence.vocab[name].reset_index(drop=True), hide_index=True, width="stretch", key=f"vocabulary_{name}"
-        )
-
-# 6. Changelog
-st.subheader("Changelog")
-for entry in version.get("changelog", []) or []:
-    if isinstance(entry, dict):
-        version_text, date, changes = (ui.md(entry.get(k, "")) for k in ("version", "date", "changes"))
-        st.markdown(f"- **{version_text}** ({date}): {changes}")
+        ui.table(pd.DataFrame(rows), width="stretch", key=f"dictionary_{name}")
+with st.expander("Vocabularies"):
+    for name, spec in dictionary["vocabularies"].items():
+        st.markdown(f"**{ui.md(spec['file'])}** — {ui.md(spec['description'])}")
+        ui.table(evidence.vocab[name].reset_index(drop=True), width="stretch", key=f"vocabulary_{name}")
+with st.expander("Changelog"):
+    for entry in version.get("changelog", []) or []:
+        if isinstance(entry, dict):
+            version_text, date, changes = (ui.md(entry.get(k, "")) for k in ("version", "date", "changes"))
+            st.markdown(f"- **{version_text}** ({date}): {changes}")

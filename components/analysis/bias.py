@@ -22,6 +22,16 @@ import pandas as pd
 
 from components.evidence.loader import Evidence
 
+RULES = """
+- **Randomised trials: RoB 2.** Five domains — randomisation, deviations from the intended treatment, missing outcome
+  data, measurement of the outcome, selection of the reported result — each judged low, some concerns or high from the
+  sentence it rests on (article or trial registry), or "no information" where the sources are silent, which counts as
+  some concerns. Overall: low when every domain is low, high when any domain is high, some concerns otherwise.
+- **Non-randomised controlled studies: ROBINS-I.** Seven domains judged low, moderate, serious or critical; overall,
+  the most severe. Confounding is serious unless the study adjusted for the main confounders.
+- Studies without a control group are not judged with these tools; their lack of a control is counted in the
+  certainty ratings instead. A controlled study not yet judged counts as having some concerns.
+"""
 ROB2_DOMAINS = ("randomisation", "deviations", "missing_data", "measurement", "reporting")
 ROBINS_DOMAINS = (
     "confounding",

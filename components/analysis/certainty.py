@@ -40,6 +40,30 @@ from dataclasses import dataclass, field
 
 from components.analysis import stats
 
+# The rules above in a reader's words, for Data & methods.
+RULES = """
+- **Where a rating starts.** When randomised trials against a control without MSC measured the outcome, the rating
+  rests on them and starts **high**; otherwise it rests on the other studies and starts **low**. Other evidence on the
+  same outcome is shown beside it, rated on its own.
+- **Risk of bias** (down one or two levels): most patients in trials judged at high risk of bias (two levels), or with
+  some concerns, or not assessed (one level), by RoB 2; for non-randomised evidence, most patients in studies without a
+  control group, or any controlled study at critical risk (ROBINS-I).
+- **Inconsistency** (down one): with two or more studies, I² of 50% or more, or studies that disagree in direction
+  with the smaller side holding at least a fifth of the patients.
+- **Indirectness** (down one per reason, two at most): most patients from another population than the question's
+  (lupus nephritis for SLE), a laboratory marker rather than how patients feel or function, mostly minimally
+  manipulated stromal products (fat graft, SVF, marrow concentrate) rather than culture-expanded MSC, or mostly an
+  active comparator rather than placebo or usual care.
+- **Imprecision** (down one per reason, two at most): a confidence interval that includes no effect, or fewer than
+  about 400 patients (GRADE's rule of thumb for an optimal information size). A single study of fewer than 100
+  patients is two levels by itself.
+- **Publication bias** (down one): two or more registered trials of the condition finished or stopped without
+  published results.
+- **Rating up**, only as GRADE allows: one level for a large effect (a risk ratio above 2 or below 0.5 whose interval
+  excludes 1) in non-randomised controlled evidence without serious risk of bias.
+- **Result**: high ⊕⊕⊕⊕, moderate ⊕⊕⊕◯, low ⊕⊕◯◯, very low ⊕◯◯◯, each with the reasons it was rated down, and a
+  plain-language statement in GRADE's words ("may", "probably", "the evidence is very uncertain").
+"""
 LEVELS = {4: "high", 3: "moderate", 2: "low", 1: "very_low"}
 WORDS = {4: "High", 3: "Moderate", 2: "Low", 1: "Very low"}
 SYMBOLS = {4: "⊕⊕⊕⊕", 3: "⊕⊕⊕◯", 2: "⊕⊕◯◯", 1: "⊕◯◯◯"}
