@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from components.analysis.tables import study_label
 from components.evidence.derived import BENEFIT, NO_BENEFIT, NOT_MEASURED, STATE_LABELS
 from components.evidence.loader import Evidence
 
@@ -165,3 +166,40 @@ def benefit_matrix_table(evidence: Evidence, cells: pd.DataFrame) -> pd.DataFram
             "Best design": measured["best_design"],
         }
     ).reset_index(drop=True)
+
+
+LARGEST_SHARE = 0.25  # a single cohort above this share of the patients is named in the headline
+
+
+def overview_sentences(evidence: Evidence, studies: pd.DataFrame) -> list[str]:
+    """The answer above the evidence map, in words and numbers: how much evidence, of which kind,
+    which cell products, and whether one study dominates the patient count."""
+    if studies.empty:
+        return []
+    numbers = headline_numbers(studies)
+    uncontrolled = studies[~studies["controlled"]]
+    sentences = [
+        f"{numbers.studies} {'study' if numbers.studies == 1 else 'studies'} in {numbers.conditions} "
+        f"{'condition' if numbers.conditions == 1 else 'conditions'} treated {numbers.patients:,} patients with MSC "
+        f"(each cohort counted once); {numbers.randomised} {'was a randomised trial' if numbers.randomised == 1 else 'were randomised trials'}.",
+        f"{len(uncontrolled)} of them ({patients_once(uncontrolled):,} patients) had no control group, so their "
+        "results cannot be told apart from the natural course of the disease.",
+    ]
+    cultured = studies[studies["product"] == "cultured_msc"]
+    stromal = studies[studies["product"] == "stromal_product"]
+    other = len(studies) - len(cultured) - len(stromal)
+    product = (
+        f"{len(cultured)} used culture-expanded MSC ({patients_once(cultured):,} patients) and {len(stromal)} "
+        f"minimally manipulated stromal products such as fat grafts, SVF or marrow concentrate ({patients_once(stromal):,} patients)"
+    )
+    sentences.append(product + (f"; {other} did not say which." if other else "."))
+    if numbers.patients:
+        cohorts = studies.groupby("cohort_id")["n_msc"].max().sort_values(ascending=False)
+        top, size = cohorts.index[0], cohorts.iloc[0]
+        if pd.notna(size) and size / numbers.patients > LARGEST_SHARE:
+            lead = studies[studies["cohort_id"] == top].sort_values("n_msc", ascending=False).iloc[0]
+            sentences.append(
+                f"One study, {study_label(lead)} ({evidence.label('designs', lead['design']).lower()}), contributes "
+                f"{int(size):,} of these {numbers.patients:,} patients ({size / numbers.patients:.0%})."
+            )
+    return sentences

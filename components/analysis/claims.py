@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import pandas as pd
 
 from components.analysis import certainty as grade
 from components.analysis import findings, summary
-from components.analysis.aggregate import patients_per_cell
 from components.analysis.bias import overall_by_study
 from components.analysis.certainty import Body, Finding
 from components.analysis.tables import study_label
@@ -194,8 +192,8 @@ def check_efficacy(evidence: Evidence, studies: pd.DataFrame, claim: pd.Series) 
     checked.certainty = grade.LEVELS[max(level for level, _ in per_window.values())]
     checked.windows = windows
     checked.for_ids, checked.against_ids = tuple(sorted(found)), tuple(sorted(not_found))
-    checked.patients_for = _patients(studies, found)
-    checked.patients_against = _patients(studies, not_found)
+    checked.patients_for = _patients(evidence, found)
+    checked.patients_against = _patients(evidence, not_found)
     return checked
 
 
@@ -290,7 +288,10 @@ def check_mechanism(evidence: Evidence, studies: pd.DataFrame, claim: pd.Series)
         }
     ]
     checked.for_ids, checked.against_ids = tuple(sorted(found)), tuple(sorted(not_found))
-    checked.patients_for, checked.patients_against = _patients(studies, found), _patients(studies, not_found)
+    checked.patients_for, checked.patients_against = (
+        _patients(evidence, found),
+        _patients(evidence, not_found),
+    )
     return checked
 
 
@@ -316,7 +317,7 @@ def check_safety(evidence: Evidence, studies: pd.DataFrame, claim: pd.Series) ->
     events = ae[ae["category"] != "none_reported"]  # a statement that nothing happened is not harm
     harmful = events[(events["serious"] == "yes") & events["related"].isin(["yes", "possibly"])]
     against = sorted(set(harmful["study_id"]))
-    patients = _patients(studies, set(reporting))
+    patients = _patients(evidence, set(reporting))
     if against:
         affected = int(harmful["patients_affected"].fillna(0).sum())
         checked.verdict = (
@@ -330,8 +331,8 @@ def check_safety(evidence: Evidence, studies: pd.DataFrame, claim: pd.Series) ->
         )
     checked.for_ids = tuple(sorted(set(reporting) - set(against)))
     checked.against_ids = tuple(against)
-    checked.patients_for = _patients(studies, set(checked.for_ids))
-    checked.patients_against = _patients(studies, set(against))
+    checked.patients_for = _patients(evidence, set(checked.for_ids))
+    checked.patients_against = _patients(evidence, set(against))
     return checked
 
 
@@ -346,14 +347,15 @@ def check_open_question(evidence: Evidence, studies: pd.DataFrame, claim: pd.Ser
     return Checked(claim["claim_id"], claim["claim"], claim["kind"], claim["condition"], verdict.replace("e+0", "e"))
 
 
-def _patients(studies: pd.DataFrame, ids: set[str]) -> int:
-    """Patients on MSC in these studies, each cohort once."""
-    chosen = studies.loc[sorted(i for i in ids if i in studies.index)]
-    if chosen.empty:
-        return 0
-    cohorts = pd.factorize(chosen["cohort_id"], use_na_sentinel=False)[0]
-    n = chosen["n_msc"].astype("float64").fillna(0).to_numpy()
-    return int(patients_per_cell(np.zeros(len(chosen), dtype="int64"), cohorts, n, 1)[0])
+def _patients(evidence: Evidence, ids: set[str]) -> int:
+    """Patients on MSC in these studies, each cohort once (its largest report)."""
+    facts = findings.study_facts(evidence)
+    largest: dict[str, int] = {}
+    for sid in ids:
+        fact = facts.get(sid)
+        if fact is not None:
+            largest[fact["cohort_id"]] = max(largest.get(fact["cohort_id"], 0), int(fact["n_msc"] or 0))
+    return sum(largest.values())
 
 
 CHECKERS = {

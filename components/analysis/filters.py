@@ -19,6 +19,7 @@ class StudyFilter:
 
     conditions: tuple[str, ...] = ()
     cell_sources: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()  # cultured_msc, stromal_product
     donors: tuple[str, ...] = ()
     routes: tuple[str, ...] = ()
     designs: tuple[str, ...] = ()
@@ -56,6 +57,7 @@ def apply_filter(evidence: Evidence, selection: StudyFilter) -> pd.DataFrame:
         mask &= studies["condition"].isin(expand_conditions(evidence, selection.conditions))
     for column, chosen in (
         ("cell_source", selection.cell_sources),
+        ("product", selection.products),
         ("donor", selection.donors),
         ("route", selection.routes),
         ("design", selection.designs),
@@ -81,8 +83,14 @@ def apply_filter(evidence: Evidence, selection: StudyFilter) -> pd.DataFrame:
     return studies[mask.to_numpy()]
 
 
+PRODUCT_LABELS = {
+    "cultured_msc": "culture-expanded MSC",
+    "stromal_product": "minimally manipulated stromal products (fat graft, SVF, marrow concentrate)",
+}
+
+
 def _list(evidence: Evidence, vocabulary: str, ids: tuple[str, ...]) -> str:
-    names = [evidence.label(vocabulary, i) if vocabulary else i for i in ids]
+    names = [evidence.label(vocabulary, i) if vocabulary else PRODUCT_LABELS.get(i, i) for i in ids]
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + " or " + names[-1]
@@ -94,6 +102,7 @@ def describe_filter(evidence: Evidence, selection: StudyFilter) -> list[str]:
     labelled = {
         "conditions": ("conditions", "condition is"),
         "cell_sources": ("cell_sources", "cell source is"),
+        "products": ("", "cell product is"),
         "donors": ("donors", "donor is"),
         "routes": ("routes", "route is"),
         "designs": ("designs", "design is"),

@@ -21,6 +21,7 @@ from components.analysis import stats
 from components.analysis.bias import overall_by_study
 from components.analysis.certainty import BENEFIT, HARM, NO_DIFFERENCE, UNCLEAR, Body, Finding
 from components.analysis.filters import expand_conditions
+from components.analysis.memo import per_evidence
 from components.analysis.tables import study_label
 from components.analysis.trials import trials_with_publication
 from components.evidence.loader import Evidence
@@ -54,11 +55,11 @@ def window_of(months: float) -> str:
     return WINDOWS[0].key
 
 
-def _direction(rows: pd.DataFrame, against_control: bool) -> str:
+def _direction(rows: list[dict], against_control: bool) -> str:
     """One study's finding across its rows of the outcome in the window (any row that found the
     benefit counts it, as the evidence map does)."""
     if against_control:
-        found = set(rows["vs_control"])
+        found = {r["vs_control"] for r in rows}
         if "better" in found:
             return BENEFIT
         if "worse" in found:
@@ -66,7 +67,7 @@ def _direction(rows: pd.DataFrame, against_control: bool) -> str:
         if "no_difference" in found:
             return NO_DIFFERENCE
         return UNCLEAR
-    found = set(rows["direction"])
+    found = {r["direction"] for r in rows}
     if "improved" in found:
         return BENEFIT
     if "worsened" in found:
@@ -76,39 +77,132 @@ def _direction(rows: pd.DataFrame, against_control: bool) -> str:
     return UNCLEAR
 
 
-def outcome_rows(evidence: Evidence, studies: pd.DataFrame, measures: set[str], window: str) -> pd.DataFrame:
-    """The outcome rows of these measures in the window: each study's latest within it."""
-    out = evidence.outcomes
-    out = out[out["measure"].isin(measures) & out["study_id"].isin(studies.index)].copy()
-    if out.empty:
-        return out
-    out["window"] = out["timepoint_months"].map(window_of)
-    out = out[out["window"] == window]
+# The outcome columns a body of evidence reads (its findings, and effect sizes for pooling).
+BODY_COLUMNS = [
+    "study_id",
+    "measure",
+    "benefit",
+    "arm",
+    "timepoint_months",
+    "stat",
+    "n",
+    "baseline",
+    "baseline_sd",
+    "followup",
+    "followup_sd",
+    "change",
+    "change_sd",
+    "change_ci_low",
+    "change_ci_high",
+    "responders",
+    "responders_pct",
+    "control_n",
+    "control_baseline",
+    "control_baseline_sd",
+    "control_followup",
+    "control_followup_sd",
+    "control_change",
+    "control_change_sd",
+    "control_responders",
+    "control_responders_pct",
+    "direction",
+    "vs_control",
+    "measure_kind",
+]
+
+
+@per_evidence
+def windowed_rows(evidence: Evidence) -> dict[tuple[str, str], list[dict]]:
+    """The outcome rows grouped by (measure, window), as plain dictionaries with missing values as
+    None: a summary of findings asks for rows hundreds of times, and a pandas selection per request
+    cost most of a page's time."""
+    out = evidence.outcomes[BODY_COLUMNS]
+    clean = out.astype(object).where(out.notna(), None)
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for values in clean.to_numpy():
+        row = dict(zip(BODY_COLUMNS, values, strict=True))
+        for column in ("arm", "stat", "vs_control", "direction"):
+            row[column] = row[column] or ""
+        row["window"] = window_of(row["timepoint_months"])
+        grouped.setdefault((row["measure"], row["window"]), []).append(row)
+    return grouped
+
+
+FACT_COLUMNS = [
+    "condition",
+    "design",
+    "controlled",
+    "msc_free_control",
+    "n_msc",
+    "n_control",
+    "cohort_id",
+    "product",
+    "control_type",
+    "authors",
+    "year",
+    "title",
+]
+
+
+@per_evidence
+def study_facts(evidence: Evidence) -> dict[str, dict]:
+    """What a body needs of each study, as plain dictionaries (a row of the Arrow-backed studies table
+    costs a conversion every time it is read)."""
+    facts = evidence.studies[FACT_COLUMNS].astype(object).where(evidence.studies[FACT_COLUMNS].notna(), None)
+    out = {
+        sid: dict(zip(FACT_COLUMNS, values, strict=True))
+        for sid, values in zip(facts.index, facts.to_numpy(), strict=True)
+    }
+    for sid, fact in out.items():
+        fact["label"] = study_label(pd.Series(fact))
+        fact["study_id"] = sid
+    return out
+
+
+def in_scope(evidence: Evidence, studies: pd.DataFrame, conditions: set[str]) -> set[str]:
+    """The selected studies of these conditions."""
+    facts = study_facts(evidence)
+    return {sid for sid in studies.index if facts[sid]["condition"] in conditions}
+
+
+def outcome_rows(evidence: Evidence, study_ids, measures: set[str], window: str) -> list[dict]:
+    """The outcome rows of these measures in the window, among these studies: each study's latest
+    within it. `study_ids` may be any collection of ids (or a frame of studies, by its index)."""
+    ids = set(study_ids.index) if isinstance(study_ids, pd.DataFrame) else set(study_ids)
+    grouped = windowed_rows(evidence)
+    rows = [r for m in measures for r in grouped.get((m, window), ()) if r["study_id"] in ids]
     if window == NOT_REPORTED.key:
-        return out
-    latest = out.groupby(["study_id", "measure"])["timepoint_months"].transform("max")
-    return out[out["timepoint_months"] == latest]
+        return rows
+    latest: dict[tuple[str, str], float] = {}
+    for r in rows:
+        key = (r["study_id"], r["measure"])
+        latest[key] = max(latest.get(key, r["timepoint_months"]), r["timepoint_months"])
+    return [r for r in rows if r["timepoint_months"] == latest[(r["study_id"], r["measure"])]]
 
 
 def study_findings(
     evidence: Evidence,
     studies: pd.DataFrame,
-    rows: pd.DataFrame,
+    rows: list[dict],
     question_conditions: set[str] | None = None,
 ) -> list[Finding]:
     """One finding per cohort (its largest report) from the outcome rows of one body."""
-    if rows.empty:
+    if not rows:
         return []
-    bias = overall_by_study(evidence, studies.loc[sorted(set(rows["study_id"]))])
+    bias = bias_by_study(evidence)
+    facts = study_facts(evidence)
+    by_study: dict[str, list[dict]] = {}
+    for row in rows:
+        by_study.setdefault(row["study_id"], []).append(row)
     findings: dict[str, tuple[int, Finding]] = {}
-    for study_id, part in rows.groupby("study_id", sort=False):
-        study = studies.loc[study_id]
-        reports_comparison = bool(study["msc_free_control"]) and part["vs_control"].ne("").any()
-        n_msc = _count(part["n"].max(), study["n_msc"])
-        n_control = _count(part["control_n"].max(), study["n_control"]) if reports_comparison else 0
+    for study_id, part in by_study.items():
+        study = facts[study_id]
+        reports_comparison = bool(study["msc_free_control"]) and any(r["vs_control"] for r in part)
+        n_msc = _count(_largest(part, "n"), study["n_msc"])
+        n_control = _count(_largest(part, "control_n"), study["n_control"]) if reports_comparison else 0
         finding = Finding(
             study_id=study_id,
-            label=study_label(study),
+            label=study["label"],
             patients=n_msc + n_control,
             randomised=reports_comparison and study["design"] == "rct",
             controlled=reports_comparison,
@@ -124,6 +218,11 @@ def study_findings(
     return [finding for _, finding in findings.values()]
 
 
+def _largest(rows: list[dict], column: str):
+    values = [r[column] for r in rows if r[column] is not None]
+    return max(values) if values else None
+
+
 def _count(value, fallback) -> int:
     for candidate in (value, fallback):
         if candidate is not None and not pd.isna(candidate):
@@ -131,25 +230,36 @@ def _count(value, fallback) -> int:
     return 0
 
 
-def unpublished_trials(evidence: Evidence, conditions: set[str]) -> tuple[int, int]:
-    """Registered trials of these conditions that finished or stopped with no published results
-    linked, and their enrolment."""
+@per_evidence
+def bias_by_study(evidence: Evidence) -> dict[str, str]:
+    """Each study's overall risk of bias ('' without a control group), worked out once per dataset."""
+    return overall_by_study(evidence, evidence.studies).to_dict()
+
+
+@per_evidence
+def _unpublished(evidence: Evidence, conditions: frozenset[str]) -> tuple[int, int]:
     trials = trials_with_publication(evidence)
     trials = trials[trials["condition"].isin(conditions) & trials["finished_unpublished"]]
     return len(trials), int(trials["enrolment"].fillna(0).sum())
 
 
+def unpublished_trials(evidence: Evidence, conditions: set[str]) -> tuple[int, int]:
+    """Registered trials of these conditions that finished or stopped with no published results
+    linked, and their enrolment."""
+    return _unpublished(evidence, frozenset(conditions))
+
+
 def pooled_against_control(
-    evidence: Evidence, studies: pd.DataFrame, rows: pd.DataFrame, measure: str
+    evidence: Evidence, rows: pd.DataFrame, measure: str
 ) -> tuple[stats.Pooled | None, str, str]:
     """The random-effects pooled difference versus control of one measure's randomised rows, its
     kind, and what it says (BENEFIT, HARM or NO_DIFFERENCE); (None, '', '') when fewer than one
     effect can be computed."""
     lower_is_better = bool(evidence.vocab["measures"].at[measure, "lower_is_better"] == "true")
     effects, cohorts = [], set()
-    part = rows[rows["measure"] == measure].sort_values("n", ascending=False)
-    for _, row in part.iterrows():
-        study = studies.loc[row["study_id"]]
+    part = sorted((r for r in rows if r["measure"] == measure), key=lambda r: -(r["n"] or 0))
+    for row in part:
+        study = study_facts(evidence)[row["study_id"]]
         if study["design"] != "rct" or not study["msc_free_control"] or study["cohort_id"] in cohorts:
             continue
         effect = stats.effect_from_row(row, lower_is_better, vs_control=True)
@@ -183,20 +293,16 @@ def body_for(
 ) -> tuple[Body, pd.DataFrame]:
     """The body of evidence on these measures in the window, among the selected studies of these
     conditions; and the outcome rows behind it."""
-    scope = studies[studies["condition"].isin(conditions)]
-    rows = outcome_rows(evidence, scope, measures, window)
-    findings = study_findings(evidence, scope, rows, question_conditions)
+    rows = outcome_rows(evidence, in_scope(evidence, studies, conditions), measures, window)
+    findings = study_findings(evidence, studies, rows, question_conditions)
     pooled, kind, says = (None, "", "")
     if pool_measure is not None and window != NOT_REPORTED.key:
-        pooled, kind, says = pooled_against_control(evidence, scope, rows, pool_measure)
+        pooled, kind, says = pooled_against_control(evidence, rows, pool_measure)
     unpublished, enrolled = unpublished_trials(evidence, question_conditions or conditions)
+    facts = study_facts(evidence)
     words = ", ".join(
         sorted(
-            {
-                evidence.label("conditions", studies.at[f.study_id, "condition"])
-                for f in findings
-                if not f.population_match
-            }
+            {evidence.label("conditions", facts[f.study_id]["condition"]) for f in findings if not f.population_match}
         )
     )
     body = Body(
@@ -212,9 +318,10 @@ def body_for(
     return body, rows
 
 
-def measures_of(evidence: Evidence, benefit: str) -> set[str]:
+@per_evidence
+def measures_of(evidence: Evidence, benefit: str) -> frozenset[str]:
     measures = evidence.vocab["measures"]
-    return set(measures.index[measures["benefit"] == benefit])
+    return frozenset(measures.index[measures["benefit"] == benefit])
 
 
 def outcome_words(evidence: Evidence, benefit: str) -> str:

@@ -19,6 +19,7 @@ from components.analysis import certainty as grade
 from components.analysis import findings, stats
 from components.analysis.bias import overall_by_study
 from components.analysis.certainty import Body, Certainty, Finding
+from components.analysis.memo import per_evidence
 from components.evidence.links import doi_url, pubmed_url
 from components.evidence.loader import Evidence
 
@@ -105,10 +106,14 @@ def judge_studies(
     """The studies of the selection that measured the benefit in the window, rated: the randomised
     trials (when there are any) and the other studies, each a body of its own."""
     measures = findings.measures_of(evidence, benefit)
-    rows = findings.outcome_rows(evidence, studies[studies["condition"].isin(conditions)], measures, window)
+    rows = findings.outcome_rows(evidence, findings.in_scope(evidence, studies, conditions), measures, window)
     # Pool the measure most randomised studies reported: unlike measures are never pooled together.
-    randomised = rows[rows["study_id"].map(studies["design"]).eq("rct") & rows["vs_control"].ne("")]
-    pool_measure = randomised["measure"].value_counts().index[0] if len(randomised) else None
+    facts = findings.study_facts(evidence)
+    counts: dict[str, int] = {}
+    for row in rows:
+        if facts[row["study_id"]]["design"] == "rct" and row["vs_control"]:
+            counts[row["measure"]] = counts.get(row["measure"], 0) + 1
+    pool_measure = max(counts, key=lambda m: (counts[m], m)) if counts else None
     body, rows = findings.body_for(
         evidence,
         studies,
@@ -134,16 +139,26 @@ def judge_studies(
     return judged
 
 
+@per_evidence
+def _meta_rows(evidence: Evidence) -> list[pd.Series]:
+    """The published estimates against control, each with its time window (worked out once)."""
+    meta = evidence.meta_analyses
+    rows = []
+    for _, row in meta[meta["effect"].isin(EFFECT_KINDS)].iterrows():
+        row = row.copy()
+        row["window"] = findings.window_of(row["timepoint_months"])
+        rows.append(row)
+    return rows
+
+
 def judge_meta_analyses(
     evidence: Evidence, studies: pd.DataFrame, conditions: set[str], exact: set[str], benefit: str, window: str
 ) -> list[Judged]:
     """Published pooled estimates (MSC versus control) of the benefit's measures in the window."""
-    meta = evidence.meta_analyses
     measures = findings.measures_of(evidence, benefit)
-    meta = meta[meta["condition"].isin(conditions) & meta["measure"].isin(measures) & meta["effect"].isin(EFFECT_KINDS)]
     judged = []
-    for _, row in meta.iterrows():
-        if findings.window_of(row["timepoint_months"]) != window:
+    for row in _meta_rows(evidence):
+        if row["condition"] not in conditions or row["measure"] not in measures or row["window"] != window:
             continue
         lower_is_better = evidence.vocab["measures"].at[row["measure"], "lower_is_better"] == "true"
         kind = EFFECT_KINDS[row["effect"]]

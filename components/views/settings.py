@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from components.analysis.filters import StudyFilter
+from components.analysis.filters import PRODUCT_LABELS, StudyFilter
 from components.evidence import url_state
 from components.evidence.loader import Evidence
 
@@ -46,6 +46,7 @@ def filter_specs(ev: Evidence) -> dict[str, url_state.Spec]:
         key: url_state.Choices(tuple(_options(ev, vocab, column, getattr(ev, table))))
         for key, (vocab, column, table) in MULTI_FILTERS.items()
     }
+    specs["product"] = url_state.Choices(tuple(p for p in PRODUCT_LABELS if p in set(ev.studies["product"])))
     specs["phase"] = url_state.Choices(tuple(sorted(p for p in set(ev.studies["phase"].unique()) if p)))
     specs["year_min"] = url_state.Integer(lo, hi)
     specs["year_max"] = url_state.Integer(lo, hi)
@@ -197,6 +198,16 @@ def study_filters(ev: Evidence, page: str) -> StudyFilter:
         conditions = multi("condition", "Condition", "All conditions", help="Choosing SLE includes lupus nephritis.")
         designs = multi("design", "Study design", "All designs")
         cell_sources = multi("cell_source", "Cell source", "All sources")
+        chosen_products = st.multiselect(
+            "Cell product",
+            list(specs["product"].options),  # type: ignore[union-attr]
+            format_func=lambda p: PRODUCT_LABELS[p][:1].upper() + PRODUCT_LABELS[p][1:],
+            key=key("product", []),
+            placeholder="Cultured MSC and stromal products",
+            help="Culture-expanded MSC, or minimally manipulated stromal products (fat graft, stromal vascular "
+            "fraction, bone-marrow concentrate, microfragmented fat), which many summaries also call MSC.",
+        )
+        store["product"] = list(chosen_products)
         text = st.text_input(
             "Search title, authors, summary, PMID…",
             key=key("q", ""),
@@ -221,6 +232,7 @@ def study_filters(ev: Evidence, page: str) -> StudyFilter:
     selection = StudyFilter(
         conditions=tuple(conditions),
         cell_sources=tuple(cell_sources),
+        products=tuple(chosen_products),
         donors=tuple(donors),
         routes=tuple(routes),
         designs=tuple(designs),
