@@ -19,29 +19,26 @@ table = study_table(evidence, studies)
 
 # 3. Headline
 st.title("Explore studies")
+st.markdown("**Which studies are there, what did they give, to whom, and where were their facts read?**")
 st.markdown(f"**{ui.md(headline(evidence, studies, selection))}**")
 numbers = headline_numbers(studies)
 st.caption(
-    f"{numbers.patients} patients treated with MSC (each cohort counted once) · "
-    f"{numbers.randomised} randomised trials · select a row to open the study."
+    f"{numbers.patients:,} patients treated with MSC (each cohort counted once) · {numbers.randomised} randomised trials."
 )
 
 # 4. Table and download
 if studies.empty:
     st.info("No studies match these filters. Remove a filter in the sidebar to see more.")
 else:
-    event = ui.table(
-        table,
-        download=False,  # the page offers its own downloads of exactly this table
-        hide_index=True,
-        column_config=ui.link_columns(),
-        on_select="rerun",
-        selection_mode="single-row",
+    more = st.toggle("More columns (route, infusions, country, phase, title, journal, registry)", key="explore.more")
+    ui.study_list(
+        evidence,
+        studies,
         key="study_table",
+        more=more,
+        download=False,  # the page offers its own downloads of exactly this table
+        height=min(38 + 35 * len(studies), 640),
     )
-    rows = event.selection.rows if event else []
-    if rows:
-        st.switch_page(ui.PAGES["study"], query_params={"study": table["Study id"].iat[rows[0]]})
 link = ui.view_link()
 cols = st.columns(3)
 cols[0].download_button(

@@ -2,9 +2,14 @@
 
 import streamlit as st
 
-from components.analysis.aggregate import benefit_matrix_table, cell_studies, evidence_map, headline_numbers
+from components.analysis.aggregate import (
+    benefit_matrix_table,
+    cell_studies,
+    evidence_map,
+    headline_numbers,
+    overview_sentences,
+)
 from components.analysis.filters import apply_filter
-from components.analysis.tables import study_table
 from components.evidence import url_state
 from components.views import ui
 from components.views.map_figures import evidence_map_figure
@@ -18,29 +23,34 @@ selection = ui.study_filters(evidence, page="overview")
 studies = apply_filter(evidence, selection)
 numbers = headline_numbers(studies)
 
-# 3. Headline
+# 3. Headline: the question, then the answer in words and numbers
 st.title("MSC therapy in rheumatic diseases: the clinical evidence")
 st.markdown(
-    "Mesenchymal stem/stromal cells (MSC) are being tried in lupus, rheumatoid arthritis, systemic sclerosis, "
-    "Sjögren's syndrome and other rheumatic diseases. This explorer gathers the published clinical studies, "
-    "study by study and with their sources, so you can see what was found, in how many patients and by which designs."
+    "**What has mesenchymal stem/stromal cell (MSC) therapy been tried for in rheumatic diseases, what did the studies "
+    "find, and how sure can we be?**"
 )
 ui.selection_line(evidence, studies, selection)
 cols = st.columns(4)
 cols[0].metric("Studies", numbers.studies)
 cols[1].metric(
     "Patients treated with MSC",
-    numbers.patients,
+    f"{numbers.patients:,}",
     help="Each cohort counted once: follow-up reports are not added again.",
 )
 cols[2].metric("Conditions", numbers.conditions)
 cols[3].metric("Randomised trials", numbers.randomised)
+sentences = overview_sentences(evidence, studies)
 unreported = int(studies["n_msc"].isna().sum())
 if unreported:
-    st.caption(
+    sentences.append(
         f"{unreported} of these studies {'does' if unreported == 1 else 'do'} not report how many patients were "
         "treated; they add none to the total."
     )
+if sentences:
+    sentences.append(
+        "How certain any benefit is, outcome by outcome, is on each condition's profile and in the claim check (GRADE)."
+    )
+    st.markdown("\n".join(f"- {ui.md(s)}" for s in sentences))
 
 # 4. Evidence map
 if studies.empty:
@@ -83,13 +93,8 @@ if chosen:
     ids = cell_studies(evidence, studies, condition, benefit)
     st.markdown(
         f"**{ui.md(evidence.label('conditions', condition))} · {ui.md(evidence.label('benefits', benefit))}**: "
-        f"{len(ids)} studies"
+        f"{len(ids)} {'study' if len(ids) == 1 else 'studies'} measured it"
     )
-    ui.table(
-        study_table(evidence, studies.loc[ids]),
-        hide_index=True,
-        column_config=ui.link_columns(),
-        key="map_studies",
-    )
+    ui.study_list(evidence, studies.loc[ids], key="map_studies")
 with st.expander("The evidence map as a table"):
     ui.table(benefit_matrix_table(evidence, cells), hide_index=True, width="stretch", key="overview_table_1")

@@ -272,9 +272,9 @@ def test_a_study_with_immune_findings_but_no_clinical_outcome_says_so(on_shipped
 
 def test_methods_counts_say_what_the_second_reading_covered(on_shipped):
     at = run_page("pages/data_methods.py")
-    counts = next(d.value for d in at.dataframe if "Checked by a second reading" in d.value.columns)
-    checked = dict(zip(counts["Table"], counts["Checked by a second reading"], strict=True))
-    assert checked["curation_log"] == "not applicable"  # not 'None'
+    counts = next(d.value for d in at.dataframe if "Read twice" in d.value.columns)
+    checked = dict(zip(counts["Table"], counts["Read twice"], strict=True))
+    assert checked["curation log"] == "not applicable"  # not 'None'
     assert 0 < int(checked["studies"]) <= int(counts.loc[counts["Table"] == "studies", "Rows"].iloc[0])
 
 

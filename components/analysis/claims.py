@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from components.analysis import certainty as grade
-from components.analysis import findings, summary
+from components.analysis import findings, judged
 from components.analysis.bias import overall_by_study
 from components.analysis.certainty import Body, Finding
 from components.analysis.tables import study_label
@@ -137,16 +137,16 @@ def check_efficacy(evidence: Evidence, studies: pd.DataFrame, claim: pd.Series) 
     benefits = evidence.vocab["benefits"]
     benefit = claim["benefit"]
     conditions, exact = findings.question_scope(evidence, claim["condition"])
-    judged = summary.judged_windows(evidence, studies, conditions, exact, benefit)
+    windows_judged = judged.judged_windows(evidence, studies, conditions, exact, benefit)
     checked = Checked(claim["claim_id"], claim["claim"], claim["kind"], claim["condition"], NO_DATA)
-    if not judged:
+    if not windows_judged:
         return checked
     label = benefits.at[benefit, "label"].lower()
     outcome = findings.outcome_words(evidence, benefit)
     per_window, windows, found, not_found = {}, [], set(), set()
-    for window, bodies in judged.items():
+    for window, bodies in windows_judged.items():
         lead = bodies[0]
-        per_window[window] = summary.window_finding(bodies)
+        per_window[window] = judged.window_finding(bodies)
         windows.append(
             {
                 "window": findings.WINDOW_BY_KEY[window].label,

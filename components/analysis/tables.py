@@ -31,6 +31,12 @@ def study_label(row: pd.Series) -> str:
     return f"{first}{' et al.' if several else ''}{year}"
 
 
+def _patients(row: pd.Series) -> str:
+    if row["control_type"] == "msc_regimen":
+        return wording.patients_text(row["n_msc"], None, row.get("n_total"), False) + " (every arm on MSC)"
+    return wording.patients_text(row["n_msc"], row["n_control"], row.get("n_total"), bool(row["controlled"]))
+
+
 STUDY_COLUMNS = ["Study", "Condition", "Design", "Patients", "Cells", "Dose", "Follow-up", "PubMed", "DOI"]
 MORE_STUDY_COLUMNS = [
     "Route",
