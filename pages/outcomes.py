@@ -4,7 +4,7 @@ published meta-analyses beside them."""
 import pandas as pd
 import streamlit as st
 
-from components.analysis import stats
+from components.analysis import stats, wording
 from components.analysis.filters import apply_filter, expand_conditions
 from components.analysis.outcomes import (
     ANALYSES,
@@ -23,12 +23,17 @@ selection = ui.study_filters(evidence, page="outcomes")
 studies = apply_filter(evidence, selection)
 available = evidence.outcomes[evidence.outcomes["study_id"].isin(studies.index)]
 counts = available.groupby("measure").study_id.nunique().sort_values(ascending=False)
-measures = [m for m in counts.index if m in evidence.vocab["measures"].index]
 usable = effect_ready_counts(available)
+reported = [m for m in counts.index if m in evidence.vocab["measures"].index]
+# Only outcomes with at least one result an effect size can come from are offered; the rest are named.
+measures = sorted((m for m in reported if usable.get(m, 0)), key=lambda m: (-usable.get(m, 0), -counts[m]))
 st.title("Outcomes: how big were the effects?")
+st.markdown(
+    "**For one outcome: how large was the change with MSC, study by study, and pooled where it is fair to pool?**"
+)
 ui.selection_line(evidence, studies, selection)
 if not measures:
-    st.info("No outcomes recorded for the studies in this selection.")
+    st.info("No outcome in this selection is reported with the numbers an effect size needs.")
     st.stop()
 left, middle, right, far_right = st.columns([2, 1, 1, 1])
 measure = ui.measure_picker(
@@ -38,11 +43,20 @@ measure = ui.measure_picker(
     # Open on the measure with the most results that can become effect sizes.
     default=max(measures, key=lambda m: (usable.get(m, 0), counts[m])),
     format_func=lambda m: (
-        f"{evidence.label('measures', m)} ({counts[m]} studies; {usable.get(m, 0)} with SD, CI or responders)"
+        f"{evidence.label('measures', m)} ({usable.get(m, 0)} of {counts[m]} studies give effect sizes)"
     ),
     where=left,
 )
-times = [f"{t:g}" for t in sorted(set(available.loc[available["measure"] == measure, "timepoint_months"].dropna()))]
+without = [evidence.label("measures", m) for m in reported if not usable.get(m, 0)]
+this_measure = available[available["measure"] == measure]
+times = [f"{t:g}" for t in sorted(set(this_measure["timepoint_months"].dropna()))]
+# Each time point in the unit the studies used (4 weeks, not 0.92 months).
+time_words = {
+    f"{month:g}": " / ".join(
+        sorted({wording.time_text(t, u) for t, u in zip(part["timepoint"], part["timepoint_unit"], strict=True)})
+    )
+    for month, part in this_measure.dropna(subset=["timepoint_months"]).groupby("timepoint_months")
+}
 view_defaults = {"timepoint": LATEST, "impute": "no", "tau2": "DL"}
 view = ui.page_params(
     "outcomes",
@@ -58,7 +72,7 @@ if st.session_state[view["timepoint"]] not in (LATEST, *times):
 chosen_time = middle.selectbox(
     "Time point",
     [LATEST, *times],
-    format_func=lambda t: "Latest reported per study" if t == LATEST else f"Month {t}",
+    format_func=lambda t: "Latest reported per study" if t == LATEST else time_words.get(t, f"{t} months"),
     key=view["timepoint"],
 )
 timepoint = chosen_time if chosen_time == LATEST else float(chosen_time)
@@ -101,7 +115,7 @@ if not analyses:
     if months:
         st.info(
             "At each study's latest time point no result has the numbers needed for an effect size; "
-            f"at month {', '.join(months)} some do: choose it under Time point."
+            f"at {', '.join(time_words.get(m, m + ' months') for m in months)} some do: choose it under Time point."
         )
     else:
         st.info("No study reports this outcome with the numbers needed for an effect size (see the list below).")
@@ -164,24 +178,35 @@ st.subheader("Published meta-analyses of this outcome")
 if meta.empty:
     st.caption("None recorded for this outcome.")
 else:
-    ui.table(
-        pd.DataFrame(
-            {
-                "Meta-analysis": meta["authors"] + " " + meta["year"].astype("string"),
-                "Condition": meta["condition"].map(lambda c: evidence.label("conditions", c)),
-                "Effect": meta["effect"].str.replace("_", " "),
-                "Estimate": meta["estimate"],
-                "95% CI": meta["ci_low"].astype("string") + " to " + meta["ci_high"].astype("string"),
-                # Counts a meta-analysis did not report read as blank, not 'None'.
-                "Studies": meta["k_studies"].astype("string").fillna(""),
-                "Patients": meta["n_patients"].astype("string").fillna(""),
-                "I² (%)": meta["i2"].astype("string").fillna(""),
-                "Model": meta["model"],
-                "Compared": meta["comparison"],
-                "Source": meta["source_url"],
-            }
-        ),
-        hide_index=True,
-        column_config={"Source": st.column_config.LinkColumn("Source", display_text="open")},
-        key="published_meta",
+    lines = []
+    for _, row in meta.iterrows():
+        first = str(row["authors"]).split(",")[0].split(" ")[0]
+        when = wording.time_text(row["timepoint"], row["timepoint_unit"])
+        counts_text = ", ".join(
+            x
+            for x in (
+                f"{int(row['k_studies'])} studies" if pd.notna(row["k_studies"]) else "",
+                f"{int(row['n_patients'])} patients" if pd.notna(row["n_patients"]) else "",
+                f"I² {row['i2']:g}%" if pd.notna(row["i2"]) else "",
+            )
+            if x
+        )
+        lines.append(
+            f"- **{ui.md(first)} et al. {int(row['year'])}** ({ui.md(evidence.label('conditions', row['condition']))}"
+            f"{', at ' + ui.md(when) if when else ''}): {ui.md(row['effect'].replace('_', ' '))} "
+            f"**{wording.signed(row['estimate'])}** (95% CI {ui.md(wording.number(row['ci_low']))} to "
+            f"{ui.md(wording.number(row['ci_high']))}){'; ' + ui.md(counts_text) if counts_text else ''}.  \n"
+            f"  {ui.md(row['comparison'])}"
+        )
+    st.markdown("\n".join(lines))
+    ui.source_links(
+        [
+            (f"{str(r['authors']).split(',')[0].split(' ')[0]} {int(r['year'])}", r["source_url"])
+            for _, r in meta.drop_duplicates("review_id").iterrows()
+        ]
+    )
+if without:
+    st.caption(
+        f"Reported without the numbers an effect size needs, so not offered above: {ui.md(', '.join(without))}. "
+        "Their direction still counts on the evidence map and in the certainty ratings."
     )

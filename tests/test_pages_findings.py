@@ -516,7 +516,7 @@ def test_outcomes_point_to_the_months_that_have_effect_sizes(on_copy):
             change="-5", change_sd="2", direction="improved")  # fmt: skip
     start()
     at = open_page("pages/outcomes.py", measure="sledai")
-    assert "at month 6 some do: choose it under Time point" in page_text(at)
+    assert "at 6 months some do: choose it under Time point" in page_text(at)
     assert "forest_mean_change_from_baseline" not in chart_keys(at)
     at.selectbox(key="outcomes.timepoint").set_value("6").run()
     assert "forest_mean_change_from_baseline" in chart_keys(at)

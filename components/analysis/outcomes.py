@@ -185,7 +185,8 @@ def scale_pooled(pooled: stats.Pooled | None, factor: float) -> stats.Pooled | N
 
 
 def effect_ready_counts(outcomes: pd.DataFrame) -> dict[str, int]:
-    """Per measure: rows with the numbers an effect size needs (a quick screen, not the full check)."""
+    """Per measure: studies with at least one result that has the numbers an effect size needs (a
+    quick screen, not the full check)."""
     has_n = outcomes["n"].notna() & (outcomes["stat"] != "median")
     spread = (
         outcomes[["change_sd", "change_ci_low", "followup_sd", "control_followup_sd", "control_change_sd"]]
@@ -194,4 +195,4 @@ def effect_ready_counts(outcomes: pd.DataFrame) -> dict[str, int]:
     )
     responders = outcomes["responders"].notna() | outcomes["responders_pct"].notna()
     ready = has_n & (spread | responders)
-    return outcomes[ready].groupby("measure").size().to_dict()
+    return outcomes[ready].groupby("measure")["study_id"].nunique().to_dict()
