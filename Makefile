@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8501
 BIN := $(VENV)/bin
 
-.PHONY: run dev test lint format bench clean import-registry
+.PHONY: run dev serve test lint format bench clean import-registry
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -32,6 +32,13 @@ run: $(VENV)/.run-installed
 dev: $(VENV)/.run-installed
 	$(BIN)/python -m components.views.launch --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false --server.fileWatcherType auto --server.runOnSave true
+
+## serve: several app processes behind HAProxy (Debian: apt-get install haproxy) at http://$(HOST):$(PORT)
+##   make serve WORKERS=2            local workers on ports 8601, 8602, ...
+##   make serve HOSTS=hosts.txt      workers started on other hosts (one host:port per line)
+WORKERS ?= 2
+serve: $(VENV)/.run-installed
+	$(BIN)/python -m deploy.serve --host $(HOST) --port $(PORT) $(if $(HOSTS),--hosts $(HOSTS),--workers $(WORKERS))
 
 ## test: set up, lint, then run the whole test suite (browser tests need Debian's chromium)
 test: $(VENV)/.dev-installed

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("browser", "script", "scale", "upload", "memory", "load")
+SECTIONS = ("browser", "script", "scale", "upload", "memory", "load", "balancer")
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Row:
     goal: float | None = None  # an upper bound, in the same unit
     note: str = ""
     ratio_goal: float | None = None  # an upper bound on value / floor (the goals for the browser)
+    at_least: float | None = None  # a lower bound on the value (a throughput gain)
 
     @property
     def ratio(self) -> str:
@@ -43,6 +44,8 @@ class Row:
 
     @property
     def met(self) -> str:
+        if self.at_least is not None:
+            return "no" if self.value is None else ("yes" if self.value >= self.at_least else "no")
         if self.ratio_goal is not None:
             if self.value is None or not self.floor:
                 return "no"
@@ -59,7 +62,9 @@ class Row:
             _num(self.value, self.unit),
             _num(self.floor, self.unit),
             self.ratio,
-            f"≤ {self.ratio_goal}× floor"
+            f"≥ {_num(self.at_least, self.unit)}"
+            if self.at_least is not None
+            else f"≤ {self.ratio_goal}× floor"
             if self.ratio_goal is not None
             else ("—" if self.goal is None else f"≤ {_num(self.goal, self.unit)}"),
             self.met,
@@ -79,6 +84,10 @@ def _num(value: float | None, unit: str) -> str:
         return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
     if unit == "MB":
         return f"{value:.2f} MB" if abs(value) < 10 else f"{value:.0f} MB"
+    if unit == "×":
+        return f"{value:.2f}×"
+    if unit == "/s":
+        return f"{value:.1f}/s"
     return f"{value:g}{unit and ' ' + unit}"
 
 
@@ -201,6 +210,43 @@ def load_section(quick: bool) -> tuple[list[Row], str]:
     return rows, load.format_results(results)
 
 
+def balancer_section(quick: bool) -> tuple[list[Row], str]:
+    from bench import balancer, load
+
+    levels = (1, 10) if quick else balancer.LEVELS
+    runs = balancer.measure_balancer(levels, 3 if quick else balancer.RERUNS)
+    by = {r.label: r.results for r in runs}
+    floor = by["floor: one chart"]
+    rows = []
+    for label in ("1 worker", "2 workers"):
+        for n in levels:
+            r, f = by[label][n], floor[n]
+            goals = {"ratio_goal": 1.5} if (label == "1 worker" and n == 30) else {}
+            rows += [
+                Row(f"behind HAProxy, {label}: rerun p50, {sessions(n)}", r.p50_ms, "ms", f.p50_ms, **goals),
+                Row(
+                    f"behind HAProxy, {label}: rerun p95, {sessions(n)}",
+                    r.p95_ms,
+                    "ms",
+                    f.p95_ms,
+                    **({"ratio_goal": 2.0} if goals else {}),
+                ),
+                Row(f"behind HAProxy, {label}: reruns per second, {sessions(n)}", r.reruns_per_s, "/s", f.reruns_per_s),
+            ]
+    top = 30 if 30 in levels else max(levels)
+    rows.append(
+        Row(
+            f"2 workers / 1 worker throughput, {sessions(top)}",
+            balancer.throughput_ratio(runs, top),
+            "×",
+            at_least=1.6,
+        )
+    )
+    errors = sum(r.errors for run in runs for r in run.results.values())
+    rows.append(Row("balancer runs: errors (all levels)", errors, "", goal=0))
+    return rows, load.format_results([r for run in runs for r in run.results.values()])
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -241,6 +287,7 @@ def main() -> None:
         "upload": upload_section,
         "memory": lambda: memory_section(args.quick),
         "load": lambda: load_section(args.quick),
+        "balancer": lambda: balancer_section(args.quick),
     }
     rows: list[Row] = []
     details: list[tuple[str, str, float]] = []

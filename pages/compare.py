@@ -38,13 +38,15 @@ by = st.segmented_control(
     "Compare", list(compare.GROUPINGS), format_func=compare.GROUPINGS.get, key=keys["compare_by"], required=True
 )
 vocab = compare.VOCABULARY_OF[by]
-if any(g not in options[by] for g in st.session_state[keys["groups"]]):
+# (A browser that reconnected brings its own choice: nothing to correct, see ui.browser_reconnected.)
+if any(g not in options[by] for g in st.session_state.get(keys["groups"], [])):
     # The grouping changed: keep only what fits it, and start from its two largest groups.
     kept = [g for g in st.session_state[keys["groups"]] if g in options[by]]
     largest = sorted([g for g in studies_all[by].value_counts().index if g in options[by]][:2], key=options[by].index)
     st.session_state[keys["groups"]] = kept or largest
 # The multiselect refuses more than MAX_GROUPS; a longer list from anywhere is cut, never a crash.
-st.session_state[keys["groups"]] = list(st.session_state[keys["groups"]])[: compare.MAX_GROUPS]
+if keys["groups"] in st.session_state:
+    st.session_state[keys["groups"]] = list(st.session_state[keys["groups"]])[: compare.MAX_GROUPS]
 chosen = st.multiselect(
     f"{compare.GROUPINGS[by]} to compare (2 to 4)",
     options[by],
@@ -68,26 +70,34 @@ for col, row in zip(cols, sizes.itertuples(), strict=False):
     col.metric(ui.md(evidence.label(vocab, row.group)), f"{row.studies} {'study' if row.studies == 1 else 'studies'}")
     col.caption(f"{row.patients} patients on MSC · {row.randomised} randomised")
 
+
 # 4. Panels
-share_of = st.radio(
-    "Benefit shares out of",
-    ["studies", "patients"],
-    horizontal=True,
-    key=keys["share_of"],
-    help="Patients are counted once per cohort.",
-)
-shares = compare.benefit_shares(evidence, groups)
-ui.chart(
-    compare_figures.benefit_share_figure(evidence, shares, chosen, vocab, share_of),
-    key="compare_benefits",
-    caption="Each bar is the share of a group's studies (or patients) in which the benefit was reported; the label is "
-    "studies reporting it / studies measuring it. Most studies are single-arm, which cannot separate a treatment effect "
-    "from the natural course or other treatment; a bar says 'reported', not 'proven'.",
-    data=shares.assign(
-        group=shares["group"].map(lambda g: evidence.label(vocab, g)),
-        benefit=shares["benefit"].map(lambda b: evidence.label("benefits", b)),
-    ),
-)
+# Each panel with its own control redraws on its own when that control changes.
+@st.fragment
+def benefit_panel() -> None:
+    share_of = st.radio(
+        "Benefit shares out of",
+        ["studies", "patients"],
+        horizontal=True,
+        key=keys["share_of"],
+        help="Patients are counted once per cohort.",
+    )
+    shares = compare.benefit_shares(evidence, groups)
+    ui.chart(
+        compare_figures.benefit_share_figure(evidence, shares, chosen, vocab, share_of),
+        key="compare_benefits",
+        caption="Each bar is the share of a group's studies (or patients) in which the benefit was reported; the label is "
+        "studies reporting it / studies measuring it. Most studies are single-arm, which cannot separate a treatment effect "
+        "from the natural course or other treatment; a bar says 'reported', not 'proven'.",
+        data=shares.assign(
+            group=shares["group"].map(lambda g: evidence.label(vocab, g)),
+            benefit=shares["benefit"].map(lambda b: evidence.label("benefits", b)),
+        ),
+    )
+    ui.remember({"share_of": share_of}, defaults)
+
+
+benefit_panel()
 moves = compare.target_moves(evidence, groups)
 if moves.empty:
     st.caption("No immune or tissue targets were recorded for these studies.")
@@ -99,23 +109,30 @@ else:
         "target, in small groups and usually without a control, so these are signals, not mechanisms shown.",
         data=moves.assign(target=moves["target"].map(lambda t: evidence.label("targets", t))),
     )
-facet = st.radio(
-    "Cell product and study design",
-    ["design", "cell_source", "donor", "route"],
-    format_func={"design": "Design", "cell_source": "Cell source", "donor": "Donor", "route": "Route"}.get,
-    horizontal=True,
-    key=keys["facet"],
-)
-ui.remember({"share_of": share_of, "facet": facet}, defaults)
-facet_vocab = {"design": "designs", "cell_source": "cell_sources", "donor": "donors", "route": "routes"}[facet]
-mix = compare.mix(groups, facet)
-ui.chart(
-    compare_figures.mix_figure(evidence, mix, chosen, vocab, facet_vocab, f"Studies by {facet.replace('_', ' ')}"),
-    key="compare_mix",
-    caption="How each group's studies split; the number in a bar is its studies. Cell source, dose and route are not "
-    "standardised across studies, so groups differ in what was given as well as in the disease.",
-    data=mix,
-)
+
+
+@st.fragment
+def mix_panel() -> None:
+    facet = st.radio(
+        "Cell product and study design",
+        ["design", "cell_source", "donor", "route"],
+        format_func={"design": "Design", "cell_source": "Cell source", "donor": "Donor", "route": "Route"}.get,
+        horizontal=True,
+        key=keys["facet"],
+    )
+    ui.remember({"facet": facet}, defaults)
+    facet_vocab = {"design": "designs", "cell_source": "cell_sources", "donor": "donors", "route": "routes"}[facet]
+    mix = compare.mix(groups, facet)
+    ui.chart(
+        compare_figures.mix_figure(evidence, mix, chosen, vocab, facet_vocab, f"Studies by {facet.replace('_', ' ')}"),
+        key="compare_mix",
+        caption="How each group's studies split; the number in a bar is its studies. Cell source, dose and route are not "
+        "standardised across studies, so groups differ in what was given as well as in the disease.",
+        data=mix,
+    )
+
+
+mix_panel()
 doses = compare.doses(evidence, groups)
 if doses.empty:
     st.caption("No study in these groups reported a dose per kg.")

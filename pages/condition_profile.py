@@ -5,7 +5,7 @@ and registered trials."""
 import pandas as pd
 import streamlit as st
 
-from components.analysis import bias, compare, profile, summary
+from components.analysis import bias, profile, summary
 from components.analysis import trials as trial_data
 from components.analysis.tables import study_label
 from components.evidence import url_state
@@ -43,16 +43,12 @@ if children:
 ui.remember({"profile": condition, "with_sub": with_sub}, defaults)
 st.markdown(f"**What is the evidence for MSC therapy in {ui.md(name)}, and how sure can we be?**")
 
-# 2. Data for the condition
-scope = {condition, *(children if with_sub == "yes" else [])}
-studies = evidence.studies[evidence.studies["condition"].isin(scope)]
-trials = trial_data.filter_trials(evidence, trial_data.trials_with_publication(evidence), tuple(scope), ())
-trials = trials[trials["condition"].isin(scope)]
-sof = pd.concat([summary.summary_of_findings(evidence, studies, c) for c in sorted(scope)], ignore_index=True)
-groups = {condition: studies[compare.PANEL_COLUMNS]}
+# 2. Data for the condition (worked out once per condition, shared by every session)
+found = profile.condition_profile(evidence, condition, tuple(children) if with_sub == "yes" else ())
+studies, trials, sof = found.studies, found.trials, found.sof
 
 # 3. The answer in sentences
-sentences = profile.condition_story(evidence, condition, studies, trials, sof)
+sentences = list(found.sentences)
 if children and with_sub == "no":
     sentences.append(f"{child_names} studies are not included here; choose them above or open their own profile.")
 st.markdown("\n".join(f"- {ui.md(s)}" for s in sentences))
@@ -97,7 +93,7 @@ else:
         icon=":material/description:",
     )
     rows = [f"{r.outcome} · {r.time}" for r in sof.itertuples()]
-    picked = st.selectbox(
+    picked = ui.choose(
         "Studies behind a row", rows, index=None, placeholder="Choose an outcome and time", key="profile.sof_row"
     )
     if picked:
@@ -105,7 +101,7 @@ else:
         ui.study_list(evidence, studies.loc[[i for i in ids if i in studies.index]], key="profile.sof_studies")
 
 # 5. Risk of bias of the controlled studies
-lights = bias.traffic_light(evidence, studies)
+lights = found.lights
 st.subheader("Risk of bias of the controlled studies")
 if lights.empty:
     st.caption("No controlled study: risk-of-bias tools judge comparisons with a control group.")
@@ -142,13 +138,13 @@ else:
 st.subheader("Key studies")
 ui.study_list(
     evidence,
-    profile.key_studies(studies),
+    found.key_studies,
     key="profile_key_studies",
     caption="Strongest design first, then the largest. Click a row to open the study.",
 )
 left, right = st.columns(2)
 with left:
-    rates = compare.adverse_event_rates(evidence, groups)
+    rates = found.harm_rates
     if rates.empty or not rates["studies_reporting"].sum():
         st.markdown("**Harms**")
         st.caption("No study of this condition reported on adverse events.")

@@ -35,9 +35,8 @@ st.markdown(
 
 # 1. How the studies were found and chosen
 st.subheader("How the studies were found and chosen")
-flow = prisma.flow(evidence)
 ui.chart(
-    prisma_figure.prisma_figure(flow),
+    prisma_figure.evidence_flow_figure(evidence),
     key="prisma",
     caption="PRISMA 2020 flow for an updated review, counted from the screening log. Earlier versions of the base "
     "logged only the studies they included, so they join at the total. Reports not retrieved are leads: eligible "
@@ -129,25 +128,29 @@ for i, name in enumerate(TABLES):
 
 # 6. For curators: the dictionary, the vocabularies and the changelog
 st.subheader("For curators")
-with st.expander("Data dictionary: every table and column"):
-    for name in TABLES:
-        spec = dictionary["tables"][name]
-        st.markdown(f"**{ui.md(spec['file'])}** — {ui.md(spec['description'])}")
-        rows = [
-            {
-                "Column": col,
-                "Type": c.get("type", "text") + (f" ({c['vocabulary']})" if c.get("vocabulary") else ""),
-                "Required": "yes" if c.get("required") else "",
-                "Allowed values": ", ".join(a for a in c.get("allowed", []) if a) or c.get("references", ""),
-                "Meaning": c.get("description", ""),
-            }
-            for col, c in spec["columns"].items()
-        ]
-        ui.table(pd.DataFrame(rows), width="stretch", key=f"dictionary_{name}")
-with st.expander("Vocabularies"):
-    for name, spec in dictionary["vocabularies"].items():
-        st.markdown(f"**{ui.md(spec['file'])}** — {ui.md(spec['description'])}")
-        ui.table(evidence.vocab[name].reset_index(drop=True), width="stretch", key=f"vocabulary_{name}")
+# One table at a time: a grid for every table and vocabulary would be sent on every rerun.
+with st.expander("Data dictionary: every column of a table"):
+    name = ui.choose("Table", TABLES, format_func=lambda t: dictionary["tables"][t]["file"], key="methods.dictionary")
+    spec = dictionary["tables"][name]
+    st.markdown(f"**{ui.md(spec['file'])}** — {ui.md(spec['description'])}")
+    rows = [
+        {
+            "Column": col,
+            "Type": c.get("type", "text") + (f" ({c['vocabulary']})" if c.get("vocabulary") else ""),
+            "Required": "yes" if c.get("required") else "",
+            "Allowed values": ", ".join(a for a in c.get("allowed", []) if a) or c.get("references", ""),
+            "Meaning": c.get("description", ""),
+        }
+        for col, c in spec["columns"].items()
+    ]
+    ui.table(pd.DataFrame(rows), width="stretch", key=f"dictionary_{name}")
+with st.expander("Vocabularies: the allowed values of coded columns"):
+    vocabularies = dictionary["vocabularies"]
+    name = ui.choose(
+        "Vocabulary", list(vocabularies), format_func=lambda v: vocabularies[v]["file"], key="methods.vocabulary"
+    )
+    st.markdown(f"**{ui.md(vocabularies[name]['file'])}** — {ui.md(vocabularies[name]['description'])}")
+    ui.table(evidence.vocab[name].reset_index(drop=True), width="stretch", key=f"vocabulary_{name}")
 with st.expander("Changelog"):
     for entry in version.get("changelog", []) or []:
         if isinstance(entry, dict):

@@ -67,7 +67,7 @@ view = ui.page_params(
     },
     view_defaults,
 )
-if st.session_state[view["timepoint"]] not in (LATEST, *times):
+if st.session_state.get(view["timepoint"], LATEST) not in (LATEST, *times):
     st.session_state[view["timepoint"]] = LATEST
 chosen_time = middle.selectbox(
     "Time point",

@@ -39,7 +39,7 @@ cols[1].metric(
 )
 cols[2].metric("Conditions", numbers.conditions)
 cols[3].metric("Randomised trials", numbers.randomised)
-sentences = overview_sentences(evidence, studies)
+sentences = list(overview_sentences(evidence, studies))
 unreported = int(studies["n_msc"].isna().sum())
 if unreported:
     sentences.append(

@@ -48,7 +48,7 @@ if len(side_by_side):
         data=side_by_side,
     )
 # The same groups as the table below: each condition on its own (lupus nephritis apart from SLE).
-groups = {g: studies[studies[by] == g] for g in (rates["group"] if len(rates) else []) if g != "not reported"}
+groups = safety.reporting_groups(evidence, studies, by)
 if groups:
     vocab = safety.BY[by]
     ae_rates = compare.adverse_event_rates(evidence, groups)

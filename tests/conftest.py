@@ -19,6 +19,16 @@ def mini() -> Evidence:
     return load_evidence(MINI)
 
 
+def shown_study_ids(frame, evidence: Evidence | None = None) -> list[str]:
+    """The studies a study table shows, in order, found from the labels a reader sees ("Zeta Z
+    2016"): the grid is sent without the id column, which only the server needs."""
+    from components.analysis.tables import study_label
+
+    ev = evidence if evidence is not None else load_evidence(MINI)
+    by_label = {study_label(row): sid for sid, row in ev.studies.iterrows()}
+    return [by_label[label] for label in frame["Study"]]
+
+
 @pytest.fixture(scope="session")
 def dictionary() -> dict:
     return read_dictionary()

@@ -88,12 +88,12 @@ def test_clicking_an_evidence_map_mark_lists_its_studies(page, server):
     box = point.bounding_box()
     # Plotly reacts to real pointer events at the mark, not to a synthetic click on its path.
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.get_by_text(re.compile(r"^.+ · .+: \d+ stud(y|ies)$")).first.wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"^.+ · .+: \d+ stud(y|ies) measured it$")).first.wait_for(timeout=30_000)
     wait_ready(page)
     # The studies behind the mark appear as a table with their source links.
     tables = page.locator('[data-testid="stDataFrame"]')
     assert tables.count() >= 1
-    assert page.get_by_text(re.compile(r"^.+ · .+: \d+ stud(y|ies)$")).count() >= 1
+    assert page.get_by_text(re.compile(r"^.+ · .+: \d+ stud(y|ies) measured it$")).count() >= 1
 
 
 def test_sle_sledai_forest_plot_and_pooled_responses(page, server):

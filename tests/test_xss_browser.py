@@ -188,7 +188,9 @@ def test_explore_table_holds_authors_and_condition_as_typed(page, server):
 
 
 def test_study_detail_shows_the_payloads_as_text(page, server):
-    open_page(page, f"{server}/study?study={POISONED_STUDY}", re.compile("Marrow cells in lupus"))
+    # The heading is the study's label and condition ("Author 2010 · Lupus …").
+    open_page(page, f"{server}/study?study={POISONED_STUDY}", re.compile(" · Lupus"))
+    page.get_by_text(re.compile("Marrow cells in lupus")).first.wait_for(timeout=30_000)
     assert_nothing_ran(page)
     text = shown_text(page)
     for payload in (IMG, JS_URL, SCRIPT, MD_LINK, MD_IMAGE):
@@ -199,19 +201,17 @@ def test_condition_profile_shows_the_label_as_text(page, server):
     open_page(page, f"{server}/profile", "Condition profile")
     page.get_by_text(IMG).first.wait_for(timeout=30_000)
     assert_nothing_ran(page)
-    text = shown_text(page)
-    assert CONDITION_LABEL in text and CONDITION_DESCRIPTION in text
+    # The label is the page's question and the story's subject, as typed.
+    assert f"What is the evidence for MSC therapy in {CONDITION_LABEL}, and how sure can we be?" in shown_text(page)
 
 
 def test_claim_check_shows_the_chosen_claim_as_text(page, server):
     open_page(page, f"{server}/claims", "Claim check")
     assert_nothing_ran(page)
-    # Choose the poisoned claim (the first row): its text becomes the heading below the table.
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.wait_for(timeout=30_000)
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 15, box["y"] + 53)  # the row-selection cell of the first row
-    page.get_by_role("heading", name=re.compile("MSC lower disease activity")).wait_for(timeout=30_000)
+    # The poisoned claim is a card's heading; opening its evidence shows it again, still as text.
+    page.get_by_text(CLAIM_TEXT).first.wait_for(timeout=30_000)
+    page.locator(f".st-key-claims-open-{POISONED_CLAIM} button").click()
+    page.locator(f".st-key-claims-open-{POISONED_CLAIM} button", has_text="Hide").wait_for(timeout=30_000)
     page.wait_for_selector(READY, timeout=30_000)
     assert_nothing_ran(page)
     assert CLAIM_TEXT in shown_text(page)

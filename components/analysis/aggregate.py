@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from components.analysis.memo import PER_SELECTION, per_evidence
 from components.analysis.tables import study_label
 from components.evidence.derived import BENEFIT, NO_BENEFIT, NOT_MEASURED, STATE_LABELS
 from components.evidence.loader import Evidence
@@ -77,6 +78,7 @@ def _per_cell_min(cell: np.ndarray, values: np.ndarray, n_cells: int) -> np.ndar
     return np.where(np.isinf(best), np.nan, best)
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def evidence_map(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
     """Condition x benefit cells with their state, study counts, patients and best design.
 
@@ -152,6 +154,7 @@ def _state(n_benefit: int, n_no: int, top_n_benefit: int, top_patients_benefit: 
     return NO_BENEFIT if top_patients_no > 0 else BENEFIT
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def benefit_matrix_table(evidence: Evidence, cells: pd.DataFrame) -> pd.DataFrame:
     """The evidence map as a readable table (one row per measured cell)."""
     measured = cells[cells["state"] != NOT_MEASURED]
@@ -171,11 +174,12 @@ def benefit_matrix_table(evidence: Evidence, cells: pd.DataFrame) -> pd.DataFram
 LARGEST_SHARE = 0.25  # a single cohort above this share of the patients is named in the headline
 
 
-def overview_sentences(evidence: Evidence, studies: pd.DataFrame) -> list[str]:
+@per_evidence(maxsize=PER_SELECTION)
+def overview_sentences(evidence: Evidence, studies: pd.DataFrame) -> tuple[str, ...]:
     """The answer above the evidence map, in words and numbers: how much evidence, of which kind,
     which cell products, and whether one study dominates the patient count."""
     if studies.empty:
-        return []
+        return ()
     numbers = headline_numbers(studies)
     uncontrolled = studies[~studies["controlled"]]
     sentences = [
@@ -202,4 +206,4 @@ def overview_sentences(evidence: Evidence, studies: pd.DataFrame) -> list[str]:
                 f"One study, {study_label(lead)} ({evidence.label('designs', lead['design']).lower()}), contributes "
                 f"{int(size):,} of these {numbers.patients:,} patients ({size / numbers.patients:.0%})."
             )
-    return sentences
+    return tuple(sentences)

@@ -18,6 +18,7 @@ from components.analysis import certainty as grade
 from components.analysis import findings, judged
 from components.analysis.bias import overall_by_study
 from components.analysis.certainty import Body, Finding
+from components.analysis.memo import PER_SELECTION, per_evidence
 from components.analysis.tables import study_label
 from components.evidence.loader import Evidence
 
@@ -366,8 +367,9 @@ CHECKERS = {
 }
 
 
-def check_claims(evidence: Evidence, studies: pd.DataFrame) -> list[Checked]:
-    """Every claim against the selected studies."""
+@per_evidence(maxsize=PER_SELECTION)
+def check_claims(evidence: Evidence, studies: pd.DataFrame) -> tuple[Checked, ...]:
+    """Every claim against the selected studies (shared by every session with the same selection)."""
     out = []
     for _, claim in evidence.claims.iterrows():
         if not in_selection(evidence, studies, claim["condition"]):
@@ -386,4 +388,4 @@ def check_claims(evidence: Evidence, studies: pd.DataFrame) -> list[Checked]:
         checked = CHECKERS[claim["kind"]](evidence, studies, claim)
         checked.source_url = claim["source_url"]
         out.append(checked)
-    return out
+    return tuple(out)

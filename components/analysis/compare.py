@@ -13,6 +13,7 @@ import pandas as pd
 
 from components.analysis.aggregate import BENEFIT, patients_once, patients_per_cell, study_benefit_states
 from components.analysis.filters import expand_conditions
+from components.analysis.memo import PER_SELECTION, per_evidence, per_frames
 from components.analysis.tables import evidence_badge
 from components.evidence.loader import Evidence
 
@@ -52,6 +53,7 @@ PANEL_COLUMNS = [
 ]
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def group_studies(evidence: Evidence, studies: pd.DataFrame, by: str, chosen: list[str]) -> dict[str, pd.DataFrame]:
     """The studies of each chosen group. A condition includes its sub-conditions (SLE includes
     lupus nephritis), so condition groups may overlap."""
@@ -66,6 +68,7 @@ def group_studies(evidence: Evidence, studies: pd.DataFrame, by: str, chosen: li
     return groups
 
 
+@per_frames(maxsize=PER_SELECTION)
 def group_sizes(groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -80,6 +83,7 @@ def group_sizes(groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def benefit_shares(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per group and benefit: studies that found it, studies that measured it, and their patients
     (each cohort counted once, by its largest report).
@@ -125,6 +129,7 @@ def benefit_shares(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.Da
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def target_moves(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per group, target and direction: how many studies reported that change (sorted by target,
     then direction)."""
@@ -156,6 +161,7 @@ def target_moves(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.Data
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
+@per_frames(maxsize=PER_SELECTION)
 def mix(groups: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
     """Per group: studies and patients by the values of `column` (design, cell source, donor, route)."""
     frames = []
@@ -181,6 +187,7 @@ def mix(groups: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def doses(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per study with a per-kg dose, for a strip plot on a log axis."""
     rows = []
@@ -210,6 +217,7 @@ def wilson_interval(events: int, total: int, z: float = 1.959964) -> tuple[float
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def adverse_event_rates(evidence: Evidence, groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per group: patients with a serious adverse event per patient treated, among studies that
     reported on adverse events in the MSC arm (a study without adverse-event rows tells nothing)."""

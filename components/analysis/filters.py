@@ -10,7 +10,11 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
+from components.analysis.memo import per_evidence
 from components.evidence.loader import Evidence
+
+# Distinct selections whose filtered studies are kept (each is a view of at most a few hundred rows).
+SELECTIONS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,10 @@ def studies_reporting_benefit(evidence: Evidence, benefits: tuple[str, ...]) -> 
     return set(out.loc[hit, "study_id"])
 
 
+@per_evidence(maxsize=SELECTIONS_KEPT)
 def apply_filter(evidence: Evidence, selection: StudyFilter) -> pd.DataFrame:
-    """The studies matching every part of the selection (a view of evidence.studies)."""
+    """The studies matching every part of the selection (a view of evidence.studies), shared by
+    every session that makes the same selection: read-only."""
     studies = evidence.studies
     mask = pd.Series(True, index=studies.index)
     if selection.conditions:

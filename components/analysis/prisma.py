@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from components.analysis.memo import per_evidence
 from components.evidence.loader import Evidence
 
 SOURCES = {
@@ -54,6 +55,7 @@ def _reason_group(reason: str) -> str:
     return text[:1].upper() + text[1:80] + ("…" if len(text) > 80 else "")
 
 
+@per_evidence
 def flow(evidence: Evidence, top_reasons: int = 6) -> Flow:
     log = evidence.screening_log
     version = str(evidence.version.get("version", ""))
@@ -87,6 +89,7 @@ def flow(evidence: Evidence, top_reasons: int = 6) -> Flow:
     )
 
 
+@per_evidence
 def completeness(evidence: Evidence) -> pd.DataFrame:
     """For each published meta-analysis: the trials it pooled, how many are in this base, and which
     are missing and why."""

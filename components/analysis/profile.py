@@ -6,10 +6,49 @@ Every sentence is built from counts in the data; nothing here is hand-written pe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from components.analysis import bias, compare, summary
+from components.analysis import trials as trial_data
 from components.analysis.aggregate import evidence_map, headline_numbers
+from components.analysis.memo import PER_SELECTION, per_evidence
 from components.evidence.loader import Evidence
+
+
+@dataclass(frozen=True)
+class ConditionProfile:
+    """Everything the condition profile shows, worked out once per condition and shared (read-only)."""
+
+    scope: tuple[str, ...]  # the condition, and its sub-conditions when asked for
+    studies: pd.DataFrame
+    trials: pd.DataFrame
+    sof: pd.DataFrame  # summary of findings, one row per outcome x time window
+    sentences: tuple[str, ...]
+    lights: pd.DataFrame  # risk of bias of the controlled studies
+    key_studies: pd.DataFrame
+    harm_rates: pd.DataFrame
+
+
+@per_evidence(maxsize=PER_SELECTION)
+def condition_profile(evidence: Evidence, condition: str, children: tuple[str, ...] = ()) -> ConditionProfile:
+    """The profile of `condition`, with the sub-conditions in `children` included."""
+    scope = tuple(sorted({condition, *children}))
+    studies = evidence.studies[evidence.studies["condition"].isin(scope)]
+    trials = trial_data.filter_trials(evidence, trial_data.trials_with_publication(evidence), scope, ())
+    trials = trials[trials["condition"].isin(scope)]
+    sof = pd.concat([summary.summary_of_findings(evidence, studies, c) for c in scope], ignore_index=True)
+    return ConditionProfile(
+        scope=scope,
+        studies=studies,
+        trials=trials,
+        sof=sof,
+        sentences=tuple(condition_story(evidence, condition, studies, trials, sof)),
+        lights=bias.traffic_light(evidence, studies),
+        key_studies=key_studies(studies),
+        harm_rates=compare.adverse_event_rates(evidence, {condition: studies[compare.PANEL_COLUMNS]}),
+    )
 
 
 def _names(evidence: Evidence, vocabulary: str, ids: list[str]) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from components.analysis.aggregate import BENEFIT, patients_once, study_benefit_states
 from components.analysis.compare import wilson_interval
+from components.analysis.memo import PER_SELECTION, per_evidence
 from components.evidence.loader import Evidence
 
 BY = {"condition": "conditions", "cell_source": "cell_sources", "route": "routes"}
@@ -20,6 +21,7 @@ RATE_COLUMNS = ["group", "studies_reporting", "patients_treated"] + [
 ]
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def rates_by(evidence: Evidence, studies: pd.DataFrame, by: str) -> pd.DataFrame:
     """Per group: patients treated in reporting studies; patients with any, serious and related events."""
     ae = evidence.adverse_events
@@ -48,6 +50,14 @@ def rates_by(evidence: Evidence, studies: pd.DataFrame, by: str) -> pd.DataFrame
     return pd.DataFrame(rows, columns=RATE_COLUMNS)
 
 
+@per_evidence(maxsize=PER_SELECTION)
+def reporting_groups(evidence: Evidence, studies: pd.DataFrame, by: str) -> dict[str, pd.DataFrame]:
+    """The studies of each group in `rates_by` (a group not reported left out), for per-group panels."""
+    rates = rates_by(evidence, studies, by)
+    return {g: studies[studies[by] == g] for g in rates["group"] if g != "not reported"}
+
+
+@per_evidence(maxsize=PER_SELECTION)
 def serious_events(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
     """Every death and serious adverse event, with its study and arm."""
     ae = evidence.adverse_events
@@ -55,6 +65,7 @@ def serious_events(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
     return ae.sort_values(["category", "study_id"]).reset_index(drop=True)
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def benefit_and_harm(evidence: Evidence, studies: pd.DataFrame) -> pd.DataFrame:
     """Per condition: patients in studies reporting any clinical benefit, beside patients with serious events."""
     clinical = set(evidence.vocab["benefits"].query("kind == 'clinical'").index)

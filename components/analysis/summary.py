@@ -18,6 +18,7 @@ import pandas as pd
 from components.analysis import certainty as grade
 from components.analysis import findings
 from components.analysis.judged import Judged, judged_windows, window_finding
+from components.analysis.memo import PER_SELECTION, per_frames
 from components.evidence.loader import Evidence
 
 SOURCE_WORDS = {
@@ -134,6 +135,7 @@ SOF_COLUMNS = [
 ]
 
 
+@per_frames(maxsize=PER_SELECTION)
 def sof_display(sof: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The summary-of-findings table as shown and printed: footnotes lettered once for the whole table
     (a, b, c …), each certainty cell naming its letters, as Cochrane's tables do."""

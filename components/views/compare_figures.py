@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from components.analysis.memo import PER_SELECTION, per_evidence
 from components.evidence.loader import Evidence
 from components.views.figure_kit import LEGEND_ABOVE, esc, make_figure, marker_sizes, present, split_rows
 from components.views.theme import OKABE_ITO, base_layout, condition_colours
@@ -17,6 +18,7 @@ def _group_labels(evidence: Evidence, by_vocab: str, groups: list[str]) -> dict[
     return {g: esc(evidence.label(by_vocab, g)) for g in groups}
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def benefit_share_figure(
     evidence: Evidence, shares: pd.DataFrame, groups: list[str], by_vocab: str, measure: str
 ) -> go.Figure:
@@ -69,6 +71,7 @@ def benefit_share_figure(
     return make_figure(traces, layout)
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def target_moves_figure(evidence: Evidence, moves: pd.DataFrame, groups: list[str], by_vocab: str) -> go.Figure:
     """Diverging bars: studies reporting each target raised (right) or lowered (left), per group."""
     labels = _group_labels(evidence, by_vocab, groups)
@@ -107,6 +110,7 @@ def target_moves_figure(evidence: Evidence, moves: pd.DataFrame, groups: list[st
     return make_figure(traces, layout)
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def mix_figure(
     evidence: Evidence, mix: pd.DataFrame, groups: list[str], by_vocab: str, facet_vocab: str | None, title: str
 ) -> go.Figure:
@@ -146,6 +150,7 @@ def mix_figure(
     return make_figure(traces, layout)
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def dose_figure(evidence: Evidence, doses: pd.DataFrame, groups: list[str], by_vocab: str) -> go.Figure:
     """Strip plot of per-kg doses on a log axis, one row per group, marker size = patients."""
     labels = _group_labels(evidence, by_vocab, groups)
@@ -178,6 +183,7 @@ def dose_figure(evidence: Evidence, doses: pd.DataFrame, groups: list[str], by_v
     return make_figure(traces, layout)
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def adverse_event_figure(evidence: Evidence, rates: pd.DataFrame, groups: list[str], by_vocab: str) -> go.Figure:
     """Patients with adverse events per 100 treated, serious and non-serious, with 95% CIs."""
     labels = _group_labels(evidence, by_vocab, groups)
@@ -216,6 +222,7 @@ def adverse_event_figure(evidence: Evidence, rates: pd.DataFrame, groups: list[s
     return make_figure(traces, layout)
 
 
+@per_evidence(maxsize=PER_SELECTION)
 def benefit_harm_figure(evidence: Evidence, frame: pd.DataFrame) -> go.Figure:
     """Per condition: patients in studies reporting a clinical benefit (right) beside patients with
     a serious adverse event (left)."""

@@ -68,11 +68,10 @@ def table(
     """
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("placeholder", "")  # a value the source does not give shows as blank, never "None"
-    if hidden:
-        # Columns the page needs (e.g. the study to open) but a reader does not.
-        kwargs.setdefault("column_order", [c for c in frame.columns if c not in hidden])
-    event = st.dataframe(frame, key=key, **kwargs)
+    # Columns the page needs (e.g. the study a clicked row opens) but a reader does not stay on the
+    # server: the grid gets only what it shows, and a click's row number finds the rest in `frame`.
     shown = frame.drop(columns=[c for c in hidden if c in frame.columns])
+    event = st.dataframe(shown, key=key, **kwargs)
     if download and len(frame):
         st.download_button(
             "Download this table (CSV)",

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.analysis.aggregate import BENEFIT, NO_BENEFIT, NOT_MEASURED, STATE_LABELS
+from components.analysis.memo import PER_SELECTION, per_evidence
 from components.evidence.loader import Evidence
 from components.views.figure_kit import esc, make_figure, marker_sizes, present, records
 from components.views.theme import DESIGN_SYMBOLS, STATE_COLOURS, base_layout
@@ -29,6 +30,8 @@ EVIDENCE_MAP_COLUMNS = [
 ]
 
 
+# Built once per selection and layout, then shared by every session: Streamlit only reads it.
+@per_evidence(maxsize=PER_SELECTION)
 def evidence_map_figure(evidence: Evidence, cells: pd.DataFrame, benefits_as_rows: bool = False) -> go.Figure:
     """Conditions x benefits grid: colour and sign = finding, size = patients, shape = best design.
 

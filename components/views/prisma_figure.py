@@ -7,7 +7,10 @@ from itertools import pairwise
 
 import plotly.graph_objects as go
 
+from components.analysis import prisma
+from components.analysis.memo import per_evidence
 from components.analysis.prisma import SOURCES, Flow
+from components.evidence.loader import Evidence
 from components.views.figure_kit import esc, make_figure
 from components.views.theme import FONT_FAMILY, base_layout
 
@@ -119,3 +122,9 @@ def prisma_figure(flow: Flow) -> go.Figure:
         "showlegend": False,
     }
     return make_figure([], layout)
+
+
+@per_evidence
+def evidence_flow_figure(evidence: Evidence) -> go.Figure:
+    """The flow of this evidence base, drawn once and shared (Streamlit only reads figures)."""
+    return prisma_figure(prisma.flow(evidence))

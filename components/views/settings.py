@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.state import get_session_state
 
 from components.analysis.filters import PRODUCT_LABELS, StudyFilter
 from components.evidence import url_state
@@ -75,14 +76,32 @@ def seed_from_url(specs: dict[str, url_state.Spec], store: dict[str, object]) ->
         st.session_state["_url_notice"] = parsed.notice()
 
 
+def browser_reconnected() -> bool:
+    """True in the first run of a session whose browser already shows the app: it sent values of
+    widgets this session has never drawn, because the server restarted or the balancer moved the
+    browser to another worker.
+
+    Then the browser's own widgets are the view (it was drawn from the URL and changed since), and
+    seeding them from the store would overwrite what the user just typed or clicked: a value set
+    in st.session_state before a widget is drawn wins over the browser's. Streamlit has no public
+    call for this; without its internals this says False and the app behaves as before.
+    """
+    try:
+        widgets = get_session_state()._state._new_widget_state
+        return any(widget_id not in widgets.widget_metadata for widget_id in widgets.states)
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def page_widget_key(page: str, key: str, store: dict[str, object], default: object) -> str:
     """The widget key for `key` on `page`, seeded from the session's store.
 
     Streamlit forgets a widget's value when the page changes, so each page has its own widget
-    keys, seeded from one store per session whenever the page's widget is new.
+    keys, seeded from one store per session whenever the page's widget is new (unless the browser
+    reconnected with its own values: see browser_reconnected).
     """
     widget_key = f"{page}.{key}"
-    if widget_key not in st.session_state:
+    if widget_key not in st.session_state and not browser_reconnected():
         st.session_state[widget_key] = store.get(key, default)
     return widget_key
 
@@ -153,7 +172,7 @@ def measure_picker(ev: Evidence, page: str, measures: list[str], default: str, f
     is not among this selection's `measures`, and written back to the URL."""
     defaults = {"measure": default}
     keys = page_params(page, {"measure": url_state.Choice(tuple(ev.vocab["measures"].index))}, defaults)
-    if st.session_state[keys["measure"]] not in measures:
+    if st.session_state.get(keys["measure"], default) not in measures:
         st.session_state[keys["measure"]] = default
     measure = (where or st).selectbox("Outcome measure", measures, format_func=format_func, key=keys["measure"])
     remember({"measure": measure}, defaults)
@@ -190,7 +209,7 @@ def study_filters(ev: Evidence, page: str) -> StudyFilter:
         return list(chosen)
 
     years_key = f"{page}.years"
-    if years_key not in st.session_state:
+    if years_key not in st.session_state and not browser_reconnected():
         st.session_state[years_key] = (store.get("year_min") or lo, store.get("year_max") or hi)
 
     with st.sidebar:
@@ -219,7 +238,9 @@ def study_filters(ev: Evidence, page: str) -> StudyFilter:
             donors = multi("donor", "Donor", "Any donor")
             routes = multi("route", "Route", "Any route")
             phases = multi("phase", "Trial phase", "Any phase")
-            year_range = st.slider("Publication year", lo, hi, key=years_key)
+            # Unseeded only for a reconnected browser: then its own range wins over this default.
+            unseeded = {} if years_key in st.session_state else {"value": (lo, hi)}
+            year_range = st.slider("Publication year", lo, hi, key=years_key, **unseeded)
             min_patients = st.number_input(
                 "At least this many patients on MSC", min_value=0, max_value=10_000, step=5, key=key("min_patients", 0)
             )

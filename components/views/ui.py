@@ -31,6 +31,7 @@ from components.views.display import (  # noqa: F401 (the page-facing helpers, i
 from components.views.settings import (  # noqa: F401
     MULTI_FILTERS,
     SETTINGS,
+    browser_reconnected,
     choose,
     filter_specs,
     measure_picker,
